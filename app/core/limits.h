@@ -1,0 +1,27 @@
+/*
+ * limits.h - every size limit of the program, in one place.
+ *
+ * Each growable buffer and each parser takes its maximum from here, so
+ * that what untrusted input can make us allocate is visible at a glance.
+ */
+#ifndef GROWVRD_LIMITS_H
+#define GROWVRD_LIMITS_H
+
+#define LIM_BODY_MAX        (64 * 1024)   /* request body (nginx checks first) */
+#define LIM_ARENA_MAX       (4 * 1024 * 1024) /* per-request memory */
+#define LIM_JSON_DEPTH      32            /* API.md: outer object is level 1 */
+#define LIM_PARAM_MAX       8192          /* one FastCGI param value */
+#define LIM_QUERY_MAX       4096          /* QUERY_STRING */
+#define LIM_QUERY_PARAMS    32            /* distinct query parameters */
+#define LIM_PATH_MAX        1024          /* DOCUMENT_URI / path */
+#define LIM_ID_MAX          64            /* plant and subscription ids */
+#define LIM_CURSOR_MAX      1024          /* opaque cursor, encoded */
+#define LIM_AWS_RESP_MAX    (4 * 1024 * 1024) /* one DynamoDB/Cognito answer */
+#define LIM_AWS_JSON_DEPTH  64            /* AttributeValue nesting */
+#define LIM_TOKEN_MAX       (16 * 1024)   /* a bearer token */
+#define LIM_JWKS_MAX        (64 * 1024)   /* a JWKS document */
+#define LIM_RESP_MAX        (2 * 1024 * 1024) /* one response body */
+#define LIM_LIST_MAX        100           /* ?limit= upper bound */
+#define LIM_LIST_DEFAULT    20            /* ?limit= default */
+
+#endif
