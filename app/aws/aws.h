@@ -1,0 +1,77 @@
+/*
+ * aws.h - one signed, retried call to an AWS JSON API.
+ *
+ * struct aws is worker-lifetime: it holds the HTTP client, the credential
+ * provider, the region and the retry quota.  aws_json_call() signs a POST
+ * with SigV4, sends it, and retries as the AWS SDKs' "standard" mode does
+ * (throttling, 5xx and transient network errors; exponential backoff with
+ * full jitter; a retry quota; never ConditionalCheckFailed or validation
+ * errors).  Both DynamoDB (JSON 1.0) and Cognito (JSON 1.1) go through it.
+ *
+ * Ownership: result strings live in the caller's arena.
+ */
+#ifndef GROWVRD_AWS_H
+#define GROWVRD_AWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct arena;
+struct httpc;
+
+struct aws_config {
+	const char *region;             /* AWS_DEFAULT_REGION */
+	long        connect_timeout_ms; /* default 1000 */
+	long        timeout_ms;         /* per attempt, default 3000 */
+	int         max_attempts;       /* default 3 */
+};
+
+struct aws;
+
+/*
+ * aws_new - a client over http (borrowed; must outlive the client).
+ * Credentials come from the chain: environment, ECS container, EC2
+ * instance role through IMDSv2.  Returns NULL and logs why when cfg is
+ * unusable.
+ */
+struct aws *aws_new(const struct aws_config *cfg, struct httpc *http);
+
+/* aws_free - release, wiping secrets.  NULL is a no-op. */
+void aws_free(struct aws *aws);
+
+struct aws_call {
+	const char *endpoint;           /* "https://dynamodb.us-east-1...";
+	                                   may carry a port and path */
+	const char *service;            /* signing name: "dynamodb",
+	                                   "cognito-idp", "secretsmanager" */
+	const char *target;             /* X-Amz-Target value */
+	const char *content_type;       /* "application/x-amz-json-1.0" ... */
+	const char *body;
+	size_t      body_len;
+	bool        unsigned_call;      /* Cognito's public calls: no SigV4 */
+};
+
+struct aws_result {
+	long        status;             /* last HTTP status, 0 if none */
+	const char *body;               /* response body (NUL-terminated) */
+	size_t      body_len;
+	const char *error_type;         /* short "__type" of an error answer,
+	                                   e.g. "ConditionalCheckFailedException";
+	                                   NULL on success */
+	int         attempts;           /* how many were made */
+};
+
+/*
+ * aws_json_call - make the call.  Returns ERR_OK for a 2xx answer;
+ * ERR_UPSTREAM for a 4xx error answer that was not retried
+ * (res->error_type names it, for the caller to map); ERR_THROTTLED when
+ * throttling outlived the retries; ERR_UNAVAILABLE for 5xx, network
+ * failures and timeouts that outlived them (or an empty retry quota);
+ * ERR_INTERNAL when no credentials can be had.
+ */
+enum err aws_json_call(struct aws *aws, struct arena *a,
+    const struct aws_call *call, struct aws_result *res);
+
+#endif

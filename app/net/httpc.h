@@ -1,0 +1,64 @@
+/*
+ * httpc.h - the program's HTTP client, and its only user of libcurl.
+ *
+ * One struct httpc per worker wraps one curl easy handle, so connections
+ * (and TLS sessions) to DynamoDB, Cognito and the JWKS endpoint are
+ * reused across requests.  TLS peers are always verified.  Every call has
+ * a connect timeout, a total timeout and a maximum response size.
+ *
+ * Ownership: the response body is a struct buf owned by the caller
+ * (register it on the request arena with buf_defer, or buf_free it).
+ */
+#ifndef GROWVRD_HTTPC_H
+#define GROWVRD_HTTPC_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct httpc;
+
+struct httpc_header {
+	const char *name;
+	const char *value;
+};
+
+struct httpc_req {
+	const char *method;                 /* "GET", "POST", "PUT" */
+	const char *url;
+	const struct httpc_header *headers;
+	size_t      nheaders;
+	const void *body;
+	size_t      body_len;
+	long        connect_timeout_ms;     /* 0 = default 1000 */
+	long        timeout_ms;             /* 0 = default 3000 */
+	size_t      max_response;           /* 0 = LIM_AWS_RESP_MAX */
+};
+
+struct httpc_resp {
+	long       status;                  /* 0 when no response */
+	struct buf body;                    /* initialised by httpc_do */
+	int        timed_out;               /* the failure was a timeout */
+};
+
+/* httpc_global_init - once per process, before any thread exists. */
+void httpc_global_init(void);
+
+/* httpc_new - a client with its own connection cache. */
+struct httpc *httpc_new(void);
+
+/* httpc_free - close connections and release.  NULL is a no-op. */
+void httpc_free(struct httpc *h);
+
+/*
+ * httpc_do - perform req.  Returns ERR_OK when an HTTP response of any
+ * status arrived (resp->status, resp->body); ERR_UNAVAILABLE on a
+ * connection failure or timeout (resp->timed_out tells which);
+ * ERR_TOO_LARGE when the body passes max_response; ERR_INVALID for a bad
+ * URL.  resp->body must be released by the caller in every case.
+ */
+enum err httpc_do(struct httpc *h, const struct httpc_req *req,
+    struct httpc_resp *resp);
+
+#endif
