@@ -4,6 +4,9 @@
 # builds with ASan+UBSan into build/san/.
 
 CC        ?= cc
+BUILD     ?= build
+# V=1 shows the compiler's command lines.
+Q         := $(if $(V),,@)
 PKGS      := fcgi json-c libcurl libjwt openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lcurl -ljwt -lssl -lcrypto)
@@ -16,12 +19,12 @@ OPT       ?= -O2 -g
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
 
 ifeq ($(SANITIZE),1)
-B         := build/san
+B         := $(BUILD)/san
 OPT       := -O1 -g -fno-omit-frame-pointer
 SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all
 HARDEN    := -fPIE
 else
-B         := build
+B         := $(BUILD)
 SAN       :=
 endif
 
@@ -43,25 +46,25 @@ all: $(B)/growvrd-fcgi $(B)/growvrdctl $(TESTS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/libgrowvrd.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/growvrd-fcgi: $(B)/obj/app/main.o $(B)/libgrowvrd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/growvrdctl: $(CTL_OBJ) $(B)/libgrowvrd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libgrowvrd.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
 
 # Install what is missing (Debian packages, pinned emulators).
 deps:
