@@ -1,1 +1,78 @@
-int main(void){return 0;}
+/*
+ * growvrd-fcgi - the GrowVRD worker.
+ *
+ * Loads the configuration from the environment, builds the worker-
+ * lifetime state (struct app), then serves FastCGI requests on fd 0 one
+ * at a time, each with its own arena, until SIGTERM: the request in
+ * flight is finished first.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "http/ctx.h"
+#include "http/fcgi.h"
+#include "http/server.h"
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	fcgi_request_shutdown();
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked accept must return to see the flag. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app app;
+	struct fcgi *f;
+	struct arena *a;
+
+	if (!app_open(&app)) {
+		app_close(&app);
+		return 1;
+	}
+	if (argc > 1 && strcmp(argv[1], "--check") == 0) {
+		printf("configuration ok\n");
+		app_close(&app);
+		return 0;
+	}
+	install_signals();
+	if ((f = fcgi_open()) == NULL) {
+		log_kv(LOG_ERROR, "fd 0 is not a listening socket; run under "
+		    "spawn-fcgi or a systemd socket unit", NULL);
+		app_close(&app);
+		return 1;
+	}
+	log_kv(LOG_INFO, "worker ready", "dynamodb", app.cfg.dynamodb_endpoint,
+	    "region", app.cfg.region, NULL);
+	a = arena_new(LIM_ARENA_MAX);
+	while (fcgi_accept(f)) {
+		server_handle(&app, f, a);
+		fcgi_finish(f);
+		arena_reset(a);
+	}
+	log_kv(LOG_INFO, "worker stopping", NULL);
+	arena_free(a);
+	fcgi_close(f);
+	app_close(&app);
+	return 0;
+}

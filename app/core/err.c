@@ -16,6 +16,8 @@ static const char *const names[ERR__MAX] = {
 	"upstream",        /* ERR_UPSTREAM */
 	"unsupported",     /* ERR_UNSUPPORTED */
 	"internal",        /* ERR_INTERNAL */
+	"method",          /* ERR_METHOD */
+	"media_type",      /* ERR_MEDIA_TYPE */
 };
 
 const char *

@@ -26,6 +26,8 @@ enum err {
 	ERR_UPSTREAM,       /* a dependency answered something unexpected */
 	ERR_UNSUPPORTED,    /* the dependency lacks the operation */
 	ERR_INTERNAL,       /* a bug or a misconfiguration */
+	ERR_METHOD,         /* the resource exists, the method does not */
+	ERR_MEDIA_TYPE,     /* the body is not JSON */
 	ERR__MAX
 };
 

@@ -1,11 +1,173 @@
+/*
+ * growvrdctl tables create|describe|delete - the three tables of the
+ * seed: Plants (id), Users (email), Subscriptions (user_id,
+ * subscription_id), all on-demand.  create is idempotent: a table that
+ * exists is reported and left alone.
+ */
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
+#include "aws/ddb.h"
+#include "core/arena.h"
 #include "ctl/ctl.h"
+#include "http/ctx.h"
+#include "json/jx.h"
+
+#define CREATE_WAIT_SECONDS 120
+
+struct table_def {
+	const char *name;
+	const char *pk;
+	const char *sk;         /* NULL when none */
+};
+
+static void
+defs(const struct app *app, struct table_def out[3])
+{
+	out[0] = (struct table_def){ app->cfg.plants_table, "id", NULL };
+	out[1] = (struct table_def){ app->cfg.users_table, "email", NULL };
+	out[2] = (struct table_def){ app->cfg.subscriptions_table, "user_id",
+	    "subscription_id" };
+}
+
+static void
+add_key(struct json_object *attrs, struct json_object *schema,
+    const char *name, const char *type)
+{
+	struct json_object *a = json_object_new_object();
+	struct json_object *k = json_object_new_object();
+
+	json_object_object_add(a, "AttributeName", json_object_new_string(name));
+	json_object_object_add(a, "AttributeType", json_object_new_string("S"));
+	json_object_array_add(attrs, a);
+	json_object_object_add(k, "AttributeName", json_object_new_string(name));
+	json_object_object_add(k, "KeyType", json_object_new_string(type));
+	json_object_array_add(schema, k);
+}
+
+/* Wait until the table is ACTIVE (immediate on DynamoDB Local). */
+static enum err
+wait_active(struct app *app, struct arena *a, const char *name)
+{
+	struct json_object *desc;
+	const char *status;
+	int i;
+	enum err e;
+
+	for (i = 0; i < CREATE_WAIT_SECONDS; i++) {
+		if ((e = ddb_describe_table(&app->ddb, a, name, &desc)) != ERR_OK)
+			return e;
+		status = jx_str(desc, "TableStatus", NULL);
+		if (status != NULL && strcmp(status, "ACTIVE") == 0)
+			return ERR_OK;
+		nanosleep(&(struct timespec){ 1, 0 }, NULL);
+	}
+	return ERR_UNAVAILABLE;
+}
+
+static enum err
+create_one(struct app *app, struct arena *a, const struct table_def *t)
+{
+	struct json_object *b = jx_own(a, json_object_new_object()), *ans;
+	struct json_object *attrs = json_object_new_array();
+	struct json_object *schema = json_object_new_array();
+	enum err e;
+
+	json_object_object_add(b, "TableName", json_object_new_string(t->name));
+	add_key(attrs, schema, t->pk, "HASH");
+	if (t->sk != NULL)
+		add_key(attrs, schema, t->sk, "RANGE");
+	json_object_object_add(b, "AttributeDefinitions", attrs);
+	json_object_object_add(b, "KeySchema", schema);
+	json_object_object_add(b, "BillingMode",
+	    json_object_new_string("PAY_PER_REQUEST"));
+	e = ddb_call(&app->ddb, a, "CreateTable", b, &ans);
+	if (e == ERR_EXISTS) {
+		printf("table %s: exists, unchanged\n", t->name);
+		return ERR_OK;
+	}
+	if (e == ERR_OK && (e = wait_active(app, a, t->name)) == ERR_OK)
+		printf("table %s: created\n", t->name);
+	return e;
+}
+
+static enum err
+describe_one(struct app *app, struct arena *a, const struct table_def *t)
+{
+	struct json_object *desc;
+	int64_t count = 0;
+	enum err e = ddb_describe_table(&app->ddb, a, t->name, &desc);
+
+	if (e == ERR_NOT_FOUND) {
+		printf("table %s: missing\n", t->name);
+		return ERR_OK;
+	}
+	if (e != ERR_OK)
+		return e;
+	jx_int(desc, "ItemCount", 0, INT64_MAX, &count);
+	printf("table %s: %s, %lld items\n", t->name,
+	    jx_str(desc, "TableStatus", NULL) ? jx_str(desc, "TableStatus",
+	    NULL) : "?", (long long)count);
+	return ERR_OK;
+}
+
+static enum err
+delete_one(struct app *app, struct arena *a, const struct table_def *t)
+{
+	struct json_object *b = jx_own(a, json_object_new_object()), *ans;
+	enum err e;
+
+	json_object_object_add(b, "TableName", json_object_new_string(t->name));
+	e = ddb_call(&app->ddb, a, "DeleteTable", b, &ans);
+	if (e == ERR_NOT_FOUND) {
+		printf("table %s: missing, unchanged\n", t->name);
+		return ERR_OK;
+	}
+	if (e == ERR_OK)
+		printf("table %s: deleted\n", t->name);
+	return e;
+}
 
 int
 cmd_tables(int argc, char **argv)
 {
-	(void)argc;
-	fprintf(stderr, "growvrdctl: %s: not implemented yet\n", argv[0]);
-	return 1;
+	enum err (*op)(struct app *, struct arena *, const struct table_def *);
+	struct table_def t[3];
+	struct app app;
+	struct arena *a;
+	enum err e = ERR_OK;
+	int i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: growvrdctl tables create|describe|delete\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "create") == 0)
+		op = create_one;
+	else if (strcmp(argv[1], "describe") == 0)
+		op = describe_one;
+	else if (strcmp(argv[1], "delete") == 0)
+		op = delete_one;
+	else {
+		fprintf(stderr, "growvrdctl tables: unknown action '%s'\n",
+		    argv[1]);
+		return 2;
+	}
+	if (!app_open(&app)) {
+		app_close(&app);
+		return 1;
+	}
+	defs(&app, t);
+	a = arena_new(0);
+	for (i = 0; i < 3 && e == ERR_OK; i++) {
+		e = op(&app, a, &t[i]);
+		if (e != ERR_OK)
+			fprintf(stderr, "growvrdctl tables %s: %s: %s\n", argv[1],
+			    t[i].name, err_name(e));
+		arena_reset(a);
+	}
+	arena_free(a);
+	app_close(&app);
+	return e == ERR_OK ? 0 : 1;
 }

@@ -1,0 +1,655 @@
+#include "aws/ddb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/aws.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "json/jx.h"
+
+#define DDB_TARGET_PREFIX "DynamoDB_20120810."
+#define DDB_BATCH_MAX     100
+#define DDB_BATCH_TRIES   8
+#define DDB_NUMBER_MAX    40   /* DynamoDB numbers: 38 digits + sign, '.' */
+
+static const struct {
+	const char *type;
+	enum err    err;
+} error_map[] = {
+	{ "ConditionalCheckFailedException", ERR_PRECONDITION },
+	{ "TransactionCanceledException",    ERR_CONFLICT },
+	{ "ResourceInUseException",          ERR_EXISTS },
+	{ "ResourceNotFoundException",       ERR_NOT_FOUND },
+	{ "ValidationException",             ERR_INTERNAL },
+	{ "SerializationException",          ERR_INTERNAL },
+};
+
+static enum err
+map_error(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(error_map) / sizeof(error_map[0]); i++)
+		if (type != NULL && strcmp(type, error_map[i].type) == 0)
+			return error_map[i].err;
+	return ERR_UPSTREAM;
+}
+
+enum err
+ddb_call(struct ddb *d, struct arena *a, const char *op,
+    struct json_object *body, struct json_object **out)
+{
+	struct aws_call call;
+	struct aws_result res;
+	const char *text, *why = NULL;
+	char target[64];
+	size_t len;
+	enum err e;
+
+	*out = NULL;
+	text = json_object_to_json_string_length(body,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", op);
+	memset(&call, 0, sizeof(call));
+	call.endpoint = d->endpoint;
+	call.service = "dynamodb";
+	call.target = target;
+	call.content_type = "application/x-amz-json-1.0";
+	call.body = text;
+	call.body_len = len;
+	e = aws_json_call(d->aws, a, &call, &res);
+	if (e == ERR_UPSTREAM) {
+		e = map_error(res.error_type);
+		/* A lost condition is normal flow; everything else is news. */
+		if (e != ERR_PRECONDITION && e != ERR_EXISTS)
+			log_kv(LOG_WARN, "dynamodb error", "op", op, "type",
+			    res.error_type ? res.error_type : "?", NULL);
+		if (e == ERR_CONFLICT || e == ERR_PRECONDITION) {
+			/* Keep the answer: transactions name which item failed. */
+			jx_parse(a, res.body ? res.body : "", res.body_len,
+			    LIM_AWS_RESP_MAX, LIM_AWS_JSON_DEPTH, out, &why);
+		}
+		return e;
+	}
+	if (e != ERR_OK)
+		return e;
+	e = jx_parse(a, res.body, res.body_len, LIM_AWS_RESP_MAX,
+	    LIM_AWS_JSON_DEPTH, out, &why);
+	if (e != ERR_OK || !json_object_is_type(*out, json_type_object)) {
+		log_kv(LOG_ERROR, "dynamodb answer is not a JSON object", "op", op,
+		    "why", why ? why : "not an object", NULL);
+		*out = NULL;
+		return ERR_UPSTREAM;
+	}
+	return ERR_OK;
+}
+
+/* ---- marshalling ---------------------------------------------------- */
+
+static struct json_object *
+av(const char *type, struct json_object *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, type, v);   /* takes v's reference */
+	return o;
+}
+
+/* plain -> AttributeValue, a new tree owned by the caller. */
+static struct json_object *
+marshal(struct json_object *v)
+{
+	struct json_object *r;
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return av("NULL", json_object_new_boolean(1));
+	case json_type_boolean:
+		return av("BOOL", json_object_new_boolean(
+		    json_object_get_boolean(v)));
+	case json_type_int:
+	case json_type_double:
+		/* The number's own text: decimals stay exact. */
+		return av("N", json_object_new_string(
+		    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)));
+	case json_type_string:
+		return av("S", json_object_new_string_len(
+		    json_object_get_string(v), json_object_get_string_len(v)));
+	case json_type_array:
+		r = json_object_new_array();
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			json_object_array_add(r,
+			    marshal(json_object_array_get_idx(v, i)));
+		return av("L", r);
+	case json_type_object:
+		r = json_object_new_object();
+		{
+			json_object_object_foreach(v, k, m)
+				json_object_object_add(r, k, marshal(m));
+		}
+		return av("M", r);
+	}
+	return av("NULL", json_object_new_boolean(1));
+}
+
+struct json_object *
+ddb_marshal(struct arena *a, struct json_object *v)
+{
+	return jx_own(a, marshal(v));
+}
+
+static struct json_object *
+marshal_item(struct json_object *o)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_foreach(o, k, v)
+		json_object_object_add(r, k, marshal(v));
+	return r;
+}
+
+struct json_object *
+ddb_marshal_item(struct arena *a, struct json_object *o)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return NULL;
+	return jx_own(a, marshal_item(o));
+}
+
+/* A DynamoDB number: -?digits(.digits)?([eE][+-]?digits)?, bounded. */
+static bool
+number_text_ok(const char *s, size_t n)
+{
+	size_t i = 0, digits = 0;
+
+	if (n == 0 || n > DDB_NUMBER_MAX)
+		return false;
+	if (s[i] == '-')
+		i++;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	if (i < n && s[i] == '.') {
+		i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++, digits++;
+	}
+	if (digits == 0)
+		return false;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t e0;
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		e0 = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == e0)
+			return false;
+	}
+	return i == n;
+}
+
+static struct json_object *
+number(const char *s, size_t n)
+{
+	int64_t x;
+
+	if (!number_text_ok(s, n))
+		return NULL;
+	if (str_to_i64(s, n, INT64_MIN, INT64_MAX, &x))
+		return json_object_new_int64(x);
+	/* Keep the decimal text as DynamoDB gave it: no float round trip.
+	 * s is NUL-terminated: it is a json-c string. */
+	return json_object_new_double_s(strtod(s, NULL), s);
+}
+
+static bool unmarshal(struct json_object *v, int depth,
+    struct json_object **out);
+
+static bool
+unmarshal_set(struct json_object *arr, bool numbers, struct json_object **out)
+{
+	struct json_object *r, *e, *x;
+	size_t i, n;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return false;
+	r = json_object_new_array();
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(e, json_type_string))
+			goto bad;
+		x = numbers ? number(json_object_get_string(e),
+		    (size_t)json_object_get_string_len(e)) :
+		    json_object_new_string_len(json_object_get_string(e),
+		    json_object_get_string_len(e));
+		if (x == NULL)
+			goto bad;
+		json_object_array_add(r, x);
+	}
+	*out = r;
+	return true;
+bad:
+	json_object_put(r);
+	return false;
+}
+
+static bool
+unmarshal_map(struct json_object *m, int depth, struct json_object **out)
+{
+	struct json_object *r, *x;
+
+	if (!json_object_is_type(m, json_type_object))
+		return false;
+	r = json_object_new_object();
+	json_object_object_foreach(m, k, v) {
+		if (!unmarshal(v, depth + 1, &x)) {
+			json_object_put(r);
+			return false;
+		}
+		json_object_object_add(r, k, x);
+	}
+	*out = r;
+	return true;
+}
+
+static bool
+unmarshal_list(struct json_object *l, int depth, struct json_object **out)
+{
+	struct json_object *r, *e;
+	size_t i, n;
+
+	if (!json_object_is_type(l, json_type_array))
+		return false;
+	r = json_object_new_array();
+	n = json_object_array_length(l);
+	for (i = 0; i < n; i++) {
+		if (!unmarshal(json_object_array_get_idx(l, i), depth + 1, &e)) {
+			json_object_put(r);
+			return false;
+		}
+		json_object_array_add(r, e);
+	}
+	*out = r;
+	return true;
+}
+
+/* AttributeValue -> plain (NULL is JSON null); false when ill-formed. */
+static bool
+unmarshal(struct json_object *v, int depth, struct json_object **out)
+{
+	struct json_object *x = NULL;
+	const char *type = NULL;
+
+	*out = NULL;
+	if (depth > LIM_AWS_JSON_DEPTH ||
+	    !json_object_is_type(v, json_type_object) ||
+	    json_object_object_length(v) != 1)
+		return false;
+	{
+		json_object_object_foreach(v, k, val) {
+			type = k;
+			x = val;
+		}
+	}
+	if (strcmp(type, "S") == 0 || strcmp(type, "B") == 0) {
+		if (!json_object_is_type(x, json_type_string))
+			return false;
+		*out = json_object_new_string_len(json_object_get_string(x),
+		    json_object_get_string_len(x));
+		return true;
+	}
+	if (strcmp(type, "N") == 0)
+		return json_object_is_type(x, json_type_string) &&
+		    (*out = number(json_object_get_string(x),
+		    (size_t)json_object_get_string_len(x))) != NULL;
+	if (strcmp(type, "BOOL") == 0) {
+		if (!json_object_is_type(x, json_type_boolean))
+			return false;
+		*out = json_object_new_boolean(json_object_get_boolean(x));
+		return true;
+	}
+	if (strcmp(type, "NULL") == 0)
+		return json_object_is_type(x, json_type_boolean);
+	if (strcmp(type, "M") == 0)
+		return unmarshal_map(x, depth, out);
+	if (strcmp(type, "SS") == 0 || strcmp(type, "BS") == 0)
+		return unmarshal_set(x, false, out);
+	if (strcmp(type, "NS") == 0)
+		return unmarshal_set(x, true, out);
+	if (strcmp(type, "L") == 0)
+		return unmarshal_list(x, depth, out);
+	return false;
+}
+
+struct json_object *
+ddb_unmarshal_item(struct arena *a, struct json_object *item)
+{
+	struct json_object *o;
+
+	if (!unmarshal_map(item, 0, &o))
+		return NULL;
+	return jx_own(a, o);
+}
+
+/* ---- operations ----------------------------------------------------- */
+
+static struct json_object *
+request(const char *table)
+{
+	struct json_object *b = json_object_new_object();
+
+	json_object_object_add(b, "TableName", json_object_new_string(table));
+	return b;
+}
+
+/* Add the expression parts of e; cond_key names the condition member. */
+static void
+add_expr(struct json_object *b, const struct ddb_expr *e,
+    const char *cond_key)
+{
+	if (e == NULL)
+		return;
+	if (e->condition != NULL)
+		json_object_object_add(b, cond_key,
+		    json_object_new_string(e->condition));
+	if (e->update != NULL)
+		json_object_object_add(b, "UpdateExpression",
+		    json_object_new_string(e->update));
+	if (e->names != NULL)
+		json_object_object_add(b, "ExpressionAttributeNames",
+		    json_object_get(e->names));
+	if (e->values != NULL)
+		json_object_object_add(b, "ExpressionAttributeValues",
+		    marshal_item(e->values));
+}
+
+/* Make the call and release the request tree on every path. */
+static enum err
+call_put(struct ddb *d, struct arena *a, const char *op,
+    struct json_object *body, struct json_object **out)
+{
+	enum err e = ddb_call(d, a, op, body, out);
+
+	json_object_put(body);
+	return e;
+}
+
+/* Unmarshal member name of answer (an item), or NULL when absent. */
+static enum err
+item_of(struct arena *a, struct json_object *ans, const char *name,
+    struct json_object **item)
+{
+	struct json_object *raw = jx_get(ans, name);
+
+	*item = NULL;
+	if (raw == NULL)
+		return ERR_OK;
+	if ((*item = ddb_unmarshal_item(a, raw)) == NULL) {
+		log_kv(LOG_ERROR, "dynamodb item is ill-formed", NULL);
+		return ERR_UPSTREAM;
+	}
+	return ERR_OK;
+}
+
+enum err
+ddb_get_item(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *key, bool consistent, struct json_object **item)
+{
+	struct json_object *b = request(table), *ans;
+	enum err e;
+
+	*item = NULL;
+	json_object_object_add(b, "Key", marshal_item(key));
+	if (consistent)
+		json_object_object_add(b, "ConsistentRead",
+		    json_object_new_boolean(1));
+	if ((e = call_put(d, a, "GetItem", b, &ans)) != ERR_OK)
+		return e;
+	return item_of(a, ans, "Item", item);
+}
+
+enum err
+ddb_put_item(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *item, const struct ddb_expr *e)
+{
+	struct json_object *b = request(table), *ans;
+
+	json_object_object_add(b, "Item", marshal_item(item));
+	add_expr(b, e, "ConditionExpression");
+	return call_put(d, a, "PutItem", b, &ans);
+}
+
+enum err
+ddb_update_item(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *key, const struct ddb_expr *e,
+    struct json_object **item)
+{
+	struct json_object *b = request(table), *ans;
+	enum err err;
+
+	json_object_object_add(b, "Key", marshal_item(key));
+	add_expr(b, e, "ConditionExpression");
+	json_object_object_add(b, "ReturnValues",
+	    json_object_new_string("ALL_NEW"));
+	if ((err = call_put(d, a, "UpdateItem", b, &ans)) != ERR_OK)
+		return err;
+	if (item == NULL)
+		return ERR_OK;
+	return item_of(a, ans, "Attributes", item);
+}
+
+enum err
+ddb_delete_item(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *key, const struct ddb_expr *e,
+    struct json_object **old)
+{
+	struct json_object *b = request(table), *ans;
+	enum err err;
+
+	json_object_object_add(b, "Key", marshal_item(key));
+	add_expr(b, e, "ConditionExpression");
+	json_object_object_add(b, "ReturnValues",
+	    json_object_new_string("ALL_OLD"));
+	if ((err = call_put(d, a, "DeleteItem", b, &ans)) != ERR_OK)
+		return err;
+	if (old == NULL)
+		return ERR_OK;
+	return item_of(a, ans, "Attributes", old);
+}
+
+/* Items and LastEvaluatedKey of a Scan or Query answer. */
+static enum err
+page_of(struct arena *a, struct json_object *ans, struct ddb_page *page)
+{
+	struct json_object *items = jx_get(ans, "Items"), *out, *it;
+	size_t i, n;
+	enum err e;
+
+	page->items = NULL;
+	page->last_key = NULL;
+	if (!json_object_is_type(items, json_type_array))
+		return ERR_UPSTREAM;
+	out = jx_own(a, json_object_new_array());
+	n = json_object_array_length(items);
+	for (i = 0; i < n; i++) {
+		if ((it = ddb_unmarshal_item(a, json_object_array_get_idx(items,
+		    i))) == NULL)
+			return ERR_UPSTREAM;
+		json_object_array_add(out, json_object_get(it));
+	}
+	page->items = out;
+	e = item_of(a, ans, "LastEvaluatedKey", &page->last_key);
+	return e;
+}
+
+static void
+add_paging(struct json_object *b, struct json_object *start_key, int limit)
+{
+	if (start_key != NULL)
+		json_object_object_add(b, "ExclusiveStartKey",
+		    marshal_item(start_key));
+	if (limit > 0)
+		json_object_object_add(b, "Limit", json_object_new_int(limit));
+}
+
+enum err
+ddb_scan(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *start_key, int limit, struct ddb_page *page)
+{
+	struct json_object *b = request(table), *ans;
+	enum err e;
+
+	add_paging(b, start_key, limit);
+	if ((e = call_put(d, a, "Scan", b, &ans)) != ERR_OK)
+		return e;
+	return page_of(a, ans, page);
+}
+
+enum err
+ddb_query(struct ddb *d, struct arena *a, const char *table,
+    const struct ddb_expr *e, struct json_object *start_key, int limit,
+    bool forward, struct ddb_page *page)
+{
+	struct json_object *b = request(table), *ans;
+	enum err err;
+
+	add_expr(b, e, "KeyConditionExpression");
+	add_paging(b, start_key, limit);
+	if (!forward)
+		json_object_object_add(b, "ScanIndexForward",
+		    json_object_new_boolean(0));
+	if ((err = call_put(d, a, "Query", b, &ans)) != ERR_OK)
+		return err;
+	return page_of(a, ans, page);
+}
+
+/* Sleep before resending UnprocessedKeys: 50 ms doubling, jittered. */
+static void
+batch_backoff(int attempt)
+{
+	long ms = 50L << (attempt < 6 ? attempt : 6);
+	struct timespec ts;
+
+	ms = ms / 2 + (long)((unsigned)rand() % (unsigned)(ms / 2 + 1));
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* One BatchGetItem round over keys (AttributeValue form, <= 100). */
+static enum err
+batch_round(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *keys, struct json_object *found,
+    struct json_object **unprocessed)
+{
+	struct json_object *b = json_object_new_object(), *req, *ans, *got;
+	struct json_object *un;
+	size_t i, n;
+	enum err e;
+
+	req = json_object_new_object();
+	json_object_object_add(req, "Keys", json_object_get(keys));
+	json_object_object_add(b, "RequestItems", json_object_new_object());
+	json_object_object_add(jx_get(b, "RequestItems"), table, req);
+	if ((e = call_put(d, a, "BatchGetItem", b, &ans)) != ERR_OK)
+		return e;
+	got = jx_get(jx_get(ans, "Responses"), table);
+	if (got != NULL && !json_object_is_type(got, json_type_array))
+		return ERR_UPSTREAM;
+	n = got != NULL ? json_object_array_length(got) : 0;
+	for (i = 0; i < n; i++) {
+		struct json_object *it = ddb_unmarshal_item(a,
+		    json_object_array_get_idx(got, i));
+		if (it == NULL)
+			return ERR_UPSTREAM;
+		json_object_array_add(found, json_object_get(it));
+	}
+	un = jx_get(jx_get(jx_get(ans, "UnprocessedKeys"), table), "Keys");
+	*unprocessed = json_object_is_type(un, json_type_array) &&
+	    json_object_array_length(un) > 0 ? un : NULL;
+	return ERR_OK;
+}
+
+enum err
+ddb_batch_get(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *keys, struct json_object **items)
+{
+	struct json_object *found, *chunk, *un;
+	size_t i, n, start;
+	int tries;
+	enum err e = ERR_OK;
+
+	*items = NULL;
+	if (!json_object_is_type(keys, json_type_array))
+		return ERR_INVALID;
+	found = jx_own(a, json_object_new_array());
+	n = json_object_array_length(keys);
+	for (start = 0; start < n && e == ERR_OK; start += DDB_BATCH_MAX) {
+		chunk = jx_own(a, json_object_new_array());
+		for (i = start; i < n && i < start + DDB_BATCH_MAX; i++)
+			json_object_array_add(chunk,
+			    marshal_item(json_object_array_get_idx(keys, i)));
+		for (tries = 0; chunk != NULL && e == ERR_OK; tries++) {
+			if (tries == DDB_BATCH_TRIES) {
+				e = ERR_THROTTLED;
+				break;
+			}
+			if (tries > 0)
+				batch_backoff(tries);
+			e = batch_round(d, a, table, chunk, found, &un);
+			chunk = un;
+		}
+	}
+	if (e == ERR_OK)
+		*items = found;
+	return e;
+}
+
+enum err
+ddb_transact_write(struct ddb *d, struct arena *a, struct json_object *items)
+{
+	struct json_object *b = json_object_new_object(), *ans, *reasons;
+	enum err e;
+	size_t i, n;
+
+	json_object_object_add(b, "TransactItems", json_object_get(items));
+	e = call_put(d, a, "TransactWriteItems", b, &ans);
+	if (e != ERR_CONFLICT)
+		return e;
+	/* Cancelled: a failed condition check is a lost precondition. */
+	reasons = jx_get(ans, "CancellationReasons");
+	n = json_object_is_type(reasons, json_type_array) ?
+	    json_object_array_length(reasons) : 0;
+	for (i = 0; i < n; i++) {
+		const char *code = jx_str(json_object_array_get_idx(reasons, i),
+		    "Code", NULL);
+		if (code != NULL && strcmp(code, "ConditionalCheckFailed") == 0)
+			return ERR_PRECONDITION;
+	}
+	return ERR_CONFLICT;
+}
+
+enum err
+ddb_describe_table(struct ddb *d, struct arena *a, const char *table,
+    struct json_object **desc)
+{
+	struct json_object *b = request(table), *ans;
+	enum err e;
+
+	*desc = NULL;
+	if ((e = call_put(d, a, "DescribeTable", b, &ans)) != ERR_OK)
+		return e;
+	*desc = jx_get(ans, "Table");
+	return *desc != NULL ? ERR_OK : ERR_UPSTREAM;
+}

@@ -1,0 +1,42 @@
+/*
+ * handlers.h - one function per route; each file under handlers/ serves
+ * one resource.  A handler reads only typed values (ctx->req, ctx->param,
+ * ctx->who), fills ctx->resp and returns ERR_OK, or returns an error with
+ * ctx->detail set to our own sentence.
+ */
+#ifndef GROWVRD_HANDLERS_H
+#define GROWVRD_HANDLERS_H
+
+#include "http/ctx.h"
+
+/* health.c */
+enum err h_healthz(struct ctx *c);
+enum err h_readyz(struct ctx *c);
+
+/* plants.c */
+enum err h_plants_list(struct ctx *c);
+enum err h_plants_get(struct ctx *c);
+
+/* common.c: helpers shared by handlers */
+
+/* hc_fail - set the detail and return e (for one-line error returns). */
+enum err hc_fail(struct ctx *c, enum err e, const char *detail);
+
+/*
+ * hc_list_params - ?limit= (1..100, default 20) and ?cursor= for scope:
+ * *limit and *start_key (NULL without a cursor).  ERR_INVALID with the
+ * detail set when either is ill-formed or the cursor was tampered with.
+ */
+enum err hc_list_params(struct ctx *c, const char *scope, int *limit,
+    struct json_object **start_key);
+
+/*
+ * hc_list_answer - 200 {"items": items, "next_cursor": cursor|null}.
+ */
+enum err hc_list_answer(struct ctx *c, const char *scope,
+    struct json_object *items, struct json_object *next_key);
+
+/* hc_item_answer - status with item as body and ETag "<version>". */
+enum err hc_item_answer(struct ctx *c, int status, struct json_object *item);
+
+#endif

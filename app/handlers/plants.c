@@ -1,0 +1,106 @@
+/*
+ * plants.c - the catalog: GET /api/v1/plants and /api/v1/plants/{id}.
+ */
+#include <string.h>
+
+#include "core/str.h"
+#include "handlers/handlers.h"
+#include "http/req.h"
+#include "json/jx.h"
+#include "store/plants.h"
+
+#define PLANTS_SCOPE "plants"
+
+/* A filter value: present, 1..64 bytes, no control characters. */
+static enum err
+text_filter(struct ctx *c, const char *key, const char **out)
+{
+	size_t n;
+	const char *v = req_query(c->req, key, &n);
+
+	*out = NULL;
+	if (v == NULL)
+		return ERR_OK;
+	if (n == 0 || n > 64)
+		return hc_fail(c, ERR_INVALID,
+		    "a filter must be 1 to 64 characters long");
+	*out = v;
+	return ERR_OK;
+}
+
+/* Read every filter of API.md; an ill-formed one is a 400. */
+static enum err
+parse_filter(struct ctx *c, struct plant_filter *f)
+{
+	const char *v;
+	size_t n;
+	enum err e;
+
+	memset(f, 0, sizeof(*f));
+	if ((e = text_filter(c, "q", &f->q)) != ERR_OK ||
+	    (e = text_filter(c, "light", &f->light)) != ERR_OK ||
+	    (e = text_filter(c, "location", &f->location)) != ERR_OK)
+		return e;
+	if ((v = req_query(c->req, "difficulty_max", &n)) != NULL &&
+	    !str_to_i64(v, n, 1, 10, &f->difficulty_max))
+		return hc_fail(c, ERR_INVALID,
+		    "difficulty_max must be an integer from 1 to 10");
+	if ((v = req_query(c->req, "pet_safe", &n)) != NULL) {
+		if (str_eq(v, n, "true"))
+			f->pet_safe = true;
+		else if (!str_eq(v, n, "false"))
+			return hc_fail(c, ERR_INVALID,
+			    "pet_safe must be true or false");
+	}
+	return ERR_OK;
+}
+
+/* A catalog cursor holds exactly {"id": <plant id>}. */
+static bool
+valid_key(struct json_object *key)
+{
+	size_t n;
+	const char *id = jx_str(key, "id", &n);
+
+	return json_object_object_length(key) == 1 && id != NULL &&
+	    plants_valid_id(id, n);
+}
+
+enum err
+h_plants_list(struct ctx *c)
+{
+	struct json_object *start, *items, *next;
+	struct plant_filter f;
+	int limit;
+	enum err e;
+
+	if ((e = parse_filter(c, &f)) != ERR_OK ||
+	    (e = hc_list_params(c, PLANTS_SCOPE, &limit, &start)) != ERR_OK)
+		return e;
+	if (start != NULL && !valid_key(start))
+		return hc_fail(c, ERR_INVALID,
+		    "cursor is not one this list handed out");
+	e = plants_list(&c->app->ddb, c->a, c->app->cfg.plants_table, &f,
+	    limit, start, &items, &next);
+	if (e != ERR_OK)
+		return hc_fail(c, e, "the catalog cannot be read right now");
+	return hc_list_answer(c, PLANTS_SCOPE, items, next);
+}
+
+enum err
+h_plants_get(struct ctx *c)
+{
+	struct json_object *plant;
+	const char *id = c->param[0];
+	enum err e;
+
+	if (!plants_valid_id(id, strlen(id)))
+		return hc_fail(c, ERR_NOT_FOUND, "no plant has this id");
+	e = plants_get(&c->app->ddb, c->a, c->app->cfg.plants_table, id,
+	    &plant);
+	if (e != ERR_OK)
+		return hc_fail(c, e, "the catalog cannot be read right now");
+	if (plant == NULL)
+		return hc_fail(c, ERR_NOT_FOUND, "no plant has this id");
+	return hc_item_answer(c, 200, plant);
+}

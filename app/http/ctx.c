@@ -1,0 +1,65 @@
+/*
+ * ctx.c - building and releasing the worker-lifetime state.
+ */
+#include "http/ctx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/aws.h"
+#include "core/log.h"
+#include "net/httpc.h"
+#include "store/cursor.h"
+
+static enum log_level
+level_of(const char *s)
+{
+	if (strcmp(s, "debug") == 0)
+		return LOG_DEBUG;
+	if (strcmp(s, "warn") == 0)
+		return LOG_WARN;
+	if (strcmp(s, "error") == 0)
+		return LOG_ERROR;
+	return LOG_INFO;
+}
+
+bool
+app_open(struct app *app)
+{
+	struct aws_config ac;
+	const char *why;
+
+	memset(app, 0, sizeof(*app));
+	if (!config_load(&app->cfg, &why)) {
+		log_kv(LOG_ERROR, "bad configuration", "why", why, NULL);
+		return false;
+	}
+	log_set_level(level_of(app->cfg.log_level));
+	httpc_global_init();
+	app->http = httpc_new();
+	memset(&ac, 0, sizeof(ac));
+	ac.region = app->cfg.region;
+	ac.connect_timeout_ms = app->cfg.aws_connect_timeout_ms;
+	ac.timeout_ms = app->cfg.aws_timeout_ms;
+	ac.max_attempts = (int)app->cfg.aws_max_attempts;
+	if ((app->aws = aws_new(&ac, app->http)) == NULL)
+		return false;
+	app->ddb.aws = app->aws;
+	app->ddb.endpoint = app->cfg.dynamodb_endpoint;
+	{
+		const char *k = getenv("GROWVRD_CURSOR_KEY");
+		if (k == NULL || *k == '\0')
+			k = app->cfg.client_secret;
+		cursor_set_key(k, strlen(k));
+	}
+	return true;
+}
+
+void
+app_close(struct app *app)
+{
+	aws_free(app->aws);
+	httpc_free(app->http);
+	config_free(&app->cfg);
+}
+

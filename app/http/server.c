@@ -1,0 +1,124 @@
+#include "http/server.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "http/fcgi.h"
+#include "http/resp.h"
+#include "http/router.h"
+
+static const char *
+io_param(void *ctx, const char *name)
+{
+	return fcgi_param(ctx, name);
+}
+
+static size_t
+io_read(void *ctx, char *p, size_t n)
+{
+	return fcgi_read(ctx, p, n);
+}
+
+/* A body, where one is sent, must be JSON (RFC 8259 media type). */
+static bool
+json_media_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL)
+		return false;
+	return strncmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Authentication hook; the token verifier plugs in here. */
+static enum err
+authenticate(struct ctx *c, enum route_auth need)
+{
+	if (need == AUTH_NONE)
+		return ERR_OK;
+	resp_header(c->resp, "WWW-Authenticate", "Bearer realm=\"growvrd\"");
+	c->detail = "this route needs a bearer token";
+	return ERR_UNAUTHENTICATED;
+}
+
+void
+server_dispatch(struct app *app, struct arena *a, struct req *r,
+    enum err parse_err, const char *parse_why, struct resp *resp,
+    const char **route_name)
+{
+	struct route_match m;
+	struct ctx c;
+	enum err e;
+
+	memset(&c, 0, sizeof(c));
+	c.app = app;
+	c.a = a;
+	c.req = r;
+	c.resp = resp;
+	*route_name = "-";
+	if (parse_err != ERR_OK) {
+		resp_problem(resp, parse_err, parse_why, r->request_id);
+		return;
+	}
+	if ((e = router_match(r, &m)) != ERR_OK) {
+		if (e == ERR_METHOD)
+			resp_header(resp, "Allow", arena_strdup(a, m.allow));
+		resp_problem(resp, e, e == ERR_METHOD ?
+		    "this resource does not support the method" :
+		    "no resource has this path", r->request_id);
+		return;
+	}
+	*route_name = m.route->name;
+	memcpy(c.param, m.param, sizeof(c.param));
+	if (r->body_len > 0 && !json_media_type(r->content_type)) {
+		resp_problem(resp, ERR_MEDIA_TYPE,
+		    "the body must be application/json", r->request_id);
+		return;
+	}
+	if ((e = authenticate(&c, m.route->auth)) == ERR_OK)
+		e = m.route->fn(&c);
+	if (e != ERR_OK)
+		resp_problem(resp, e, c.detail, r->request_id);
+}
+
+static long
+elapsed_us(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)(t1.tv_sec - t0->tv_sec) * 1000000L +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000L;
+}
+
+void
+server_handle(struct app *app, struct fcgi *f, struct arena *a)
+{
+	struct timespec t0;
+	struct req r;
+	struct resp resp;
+	const char *why = NULL, *route;
+	char status[8], micros[24];
+	enum err e;
+	struct req_io io = { io_param, io_read, f };
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	resp_init(&resp, a);
+	e = req_parse(&r, a, &io, &why);
+	server_dispatch(app, a, &r, e, why, &resp, &route);
+	if (!resp_send(&resp, f, r.request_id, r.method == M_HEAD))
+		log_kv(LOG_INFO, "client went away", "request_id",
+		    r.request_id, NULL);
+	snprintf(status, sizeof(status), "%d", resp.status);
+	snprintf(micros, sizeof(micros), "%ld", elapsed_us(&t0));
+	log_kv(resp.status >= 500 ? LOG_WARN : LOG_INFO, "request",
+	    "request_id", r.request_id, "method", r.method_name,
+	    "route", route, "path", r.path ? r.path : "-", "status", status,
+	    "latency_us", micros, "error", resp.err != ERR_OK ?
+	    err_name(resp.err) : NULL, "detail", resp.err != ERR_OK ?
+	    resp.detail : NULL, NULL);
+}

@@ -1,0 +1,335 @@
+#include "store/plants.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aws/ddb.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/str.h"
+#include "json/jx.h"
+
+/* Scan pages read per list call at most: bounds the work of one request. */
+#define PLANTS_SCAN_PAGES 20
+#define PLANTS_SCAN_LIMIT 200
+
+#define S(n, req, max)  { n, JX_STRING, req, 0, max, NULL }
+#define I(n, lo, hi)    { n, JX_INT, true, lo, hi, NULL }
+#define NUM(n, lo, hi)  { n, JX_NUMBER, true, lo, hi, NULL }
+#define B(n)            { n, JX_BOOL, true, 0, 0, NULL }
+#define A(n)            { n, JX_STR_ARRAY, true, 0, 32, NULL }
+#define D(n)            { n, JX_DATE, true, 0, 0, NULL }
+
+static const struct jx_field schema[] = {
+	S("id", true, LIM_ID_MAX),
+	S("name", true, 128),
+	S("scientific_name", true, 128),
+	S("natural_sunlight_needs", true, 64),
+	B("natural_sunlight_required"),
+	S("led_light_requirements", true, 64),
+	NUM("recommended_light_wattage", 0, 10000),
+	NUM("led_wattage_min", 0, 10000),
+	NUM("led_wattage_max", 0, 10000),
+	I("water_frequency_days", 1, 365),
+	S("humidity_preference", true, 64),
+	I("difficulty", 1, 10),
+	S("maintenance", true, 64),
+	B("indoor_compatible"),
+	S("description", true, 2000),
+	A("compatible_locations"),
+	S("size", true, 64),
+	NUM("temperature_min", -100, 200),
+	NUM("temperature_max", -100, 200),
+	NUM("temperature_ideal", -100, 200),
+	S("watering_method_preference", true, 64),
+	I("drought_tolerance", 0, 10),
+	I("overwatering_sensitivity", 0, 10),
+	S("soil_preference", true, 64),
+	I("soil_replacement_days", 0, 100000),
+	I("fertilizer_days", 0, 100000),
+	A("functions"),
+	I("growth_rate_days", 0, 100000),
+	B("toxic_to_pets"),
+	A("propagation_methods"),
+	A("common_pests"),
+	{ "image_url", JX_STRING0, true, 0, 512, NULL },
+	A("product_ids"),
+	{ "care_history", JX_OBJECT, true, 0, 0, NULL },
+	I("perenual_id", 0, INT32_MAX),
+	B("perenual_verified"),
+	D("created_at"),
+	D("updated_at"),
+	{ "searchable_text", JX_STRING0, true, 0, 1000, NULL },
+	D("last_updated"),
+	{ "version", JX_INT, false, 1, INT32_MAX, NULL },
+};
+
+#define NSCHEMA (sizeof(schema) / sizeof(schema[0]))
+
+const struct jx_field *
+plants_schema(size_t *n)
+{
+	*n = NSCHEMA - 1;     /* "version" is the store's, not the schema's */
+	return schema;
+}
+
+bool
+plants_valid_id(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > LIM_ID_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool
+plants_validate(struct json_object *plant, const char **why,
+    const char **field)
+{
+	size_t n;
+	const char *id;
+
+	if (!jx_check(plant, schema, NSCHEMA, false, why, field))
+		return false;
+	id = jx_str(plant, "id", &n);
+	if (!plants_valid_id(id, n)) {
+		*field = "id";
+		*why = "must be 1 to 64 letters, digits, '_' or '-'";
+		return false;
+	}
+	return true;
+}
+
+/* A comma list -> array of trimmed, non-empty strings. */
+static struct json_object *
+split_list(const char *v)
+{
+	struct json_object *arr = json_object_new_array();
+	const char *p = v, *end;
+
+	while (*p != '\0') {
+		size_t len;
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (len > 0 && isspace((unsigned char)*p))
+			p++, len--;
+		while (len > 0 && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len > 0)
+			json_object_array_add(arr,
+			    json_object_new_string_len(p, (int)len));
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return arr;
+}
+
+/* One TSV column -> a typed JSON value, per the schema's type. */
+static struct json_object *
+column_value(struct arena *a, const struct jx_field *f, const char *v)
+{
+	struct json_object *o;
+	const char *why;
+	int64_t x;
+	size_t n = strlen(v);
+
+	switch (f->type) {
+	case JX_BOOL:
+		if (strcmp(v, "TRUE") == 0 || strcmp(v, "true") == 0)
+			return json_object_new_boolean(1);
+		if (strcmp(v, "FALSE") == 0 || strcmp(v, "false") == 0)
+			return json_object_new_boolean(0);
+		return NULL;
+	case JX_INT:
+	case JX_NUMBER:
+		if (str_to_i64(v, n, INT64_MIN, INT64_MAX, &x))
+			return json_object_new_int64(x);
+		if (f->type == JX_INT || jx_parse(NULL, v, n, 64, 1, &o, &why) !=
+		    ERR_OK)
+			return NULL;
+		if (!json_object_is_type(o, json_type_double)) {
+			json_object_put(o);
+			return NULL;
+		}
+		return o;
+	case JX_STR_ARRAY:
+		return split_list(v);
+	case JX_OBJECT:
+		if (jx_parse(NULL, v, n, LIM_BODY_MAX, 16, &o, &why) != ERR_OK)
+			return NULL;
+		return o;
+	default:
+		(void)a;
+		return json_object_new_string_len(v, (int)n);
+	}
+}
+
+enum err
+plants_from_columns(struct arena *a, const char *const *names,
+    const char *const *values, size_t n, struct json_object **plant,
+    const char **why, const char **field)
+{
+	struct json_object *p = jx_own(a, json_object_new_object()), *v;
+	size_t i, k;
+
+	*plant = NULL;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < NSCHEMA - 1; k++)
+			if (strcmp(names[i], schema[k].name) == 0)
+				break;
+		*field = names[i];
+		if (k == NSCHEMA - 1) {
+			*why = "is not a plant column";
+			return ERR_INVALID;
+		}
+		if ((v = column_value(a, &schema[k], values[i])) == NULL) {
+			*why = "does not hold a value of the column's type";
+			return ERR_INVALID;
+		}
+		json_object_object_add(p, names[i], v);
+	}
+	if (!plants_validate(p, why, field))
+		return ERR_INVALID;
+	*plant = p;
+	return ERR_OK;
+}
+
+enum err
+plants_get(struct ddb *d, struct arena *a, const char *table, const char *id,
+    struct json_object **plant)
+{
+	struct json_object *key = jx_own(a, json_object_new_object());
+
+	json_object_object_add(key, "id", json_object_new_string(id));
+	return ddb_get_item(d, a, table, key, false, plant);
+}
+
+/* Lower-case, '_' as ' ': the form "q" is compared in. */
+static void
+fold(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = *s == '_' ? ' ' : (char)tolower((unsigned char)*s);
+}
+
+static bool
+field_has(struct json_object *plant, const char *name, const char *needle)
+{
+	char buf[2048];
+	const char *v = jx_str(plant, name, NULL);
+
+	if (v == NULL)
+		return false;
+	snprintf(buf, sizeof(buf), "%s", v);
+	fold(buf);
+	return strstr(buf, needle) != NULL;
+}
+
+static bool
+array_has(struct json_object *arr, const char *s)
+{
+	size_t i, n;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return false;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		if (json_object_is_type(e, json_type_string) &&
+		    strcmp(json_object_get_string(e), s) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
+plants_matches(struct json_object *plant, const struct plant_filter *f)
+{
+	const char *light;
+	int64_t diff;
+	bool toxic;
+
+	if (f->q != NULL && *f->q != '\0') {
+		char needle[256];
+		snprintf(needle, sizeof(needle), "%s", f->q);
+		fold(needle);
+		if (!field_has(plant, "name", needle) &&
+		    !field_has(plant, "scientific_name", needle) &&
+		    !field_has(plant, "searchable_text", needle))
+			return false;
+	}
+	if (f->light != NULL) {
+		light = jx_str(plant, "natural_sunlight_needs", NULL);
+		if (light == NULL || strcmp(light, f->light) != 0)
+			return false;
+	}
+	if (f->location != NULL &&
+	    !array_has(jx_get(plant, "compatible_locations"), f->location))
+		return false;
+	if (f->difficulty_max > 0 && (!jx_int(plant, "difficulty", INT64_MIN,
+	    INT64_MAX, &diff) || diff > f->difficulty_max))
+		return false;
+	if (f->pet_safe && (!jx_bool(plant, "toxic_to_pets", &toxic) || toxic))
+		return false;
+	return true;
+}
+
+/* The key of a plant: {"id": ...}. */
+static struct json_object *
+key_of(struct arena *a, struct json_object *plant)
+{
+	struct json_object *k = jx_own(a, json_object_new_object());
+	const char *id = jx_str(plant, "id", NULL);
+
+	json_object_object_add(k, "id", json_object_new_string(id ? id : ""));
+	return k;
+}
+
+enum err
+plants_list(struct ddb *d, struct arena *a, const char *table,
+    const struct plant_filter *f, int limit, struct json_object *start_key,
+    struct json_object **items, struct json_object **next_key)
+{
+	struct json_object *out = jx_own(a, json_object_new_array());
+	struct ddb_page page;
+	size_t i, n;
+	int pages;
+	enum err e;
+
+	*items = NULL;
+	*next_key = NULL;
+	for (pages = 0; pages < PLANTS_SCAN_PAGES; pages++) {
+		if ((e = ddb_scan(d, a, table, start_key, PLANTS_SCAN_LIMIT,
+		    &page)) != ERR_OK)
+			return e;
+		n = json_object_array_length(page.items);
+		for (i = 0; i < n; i++) {
+			struct json_object *p = json_object_array_get_idx(
+			    page.items, i);
+			if (!plants_matches(p, f))
+				continue;
+			json_object_array_add(out, json_object_get(p));
+			if ((int)json_object_array_length(out) == limit) {
+				/* Full: the next page starts after this plant,
+				 * unless it was the very last one. */
+				if (i + 1 < n || page.last_key != NULL)
+					*next_key = key_of(a, p);
+				*items = out;
+				return ERR_OK;
+			}
+		}
+		if ((start_key = page.last_key) == NULL)
+			break;
+	}
+	/* Out of pages for this call: resume where the scan stopped. */
+	*next_key = start_key;
+	*items = out;
+	return ERR_OK;
+}

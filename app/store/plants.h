@@ -1,0 +1,77 @@
+/*
+ * plants.h - the plant catalog: schema, TSV/JSON conversion, reads.
+ *
+ * A plant is a plain JSON object with the 40 columns of the seed catalog,
+ * typed (numbers as numbers, TRUE/FALSE as booleans, comma lists as
+ * arrays, JSON columns as objects), plus an integer "version".  The one
+ * field table here validates plants from every source: the seed TSV, a
+ * JSON import file and the admin API.
+ *
+ * Listing applies the API's filters in the worker over Scan pages: the
+ * catalog is small, "q" is a case-insensitive substring match DynamoDB
+ * cannot do, and one code path keeps every filter exact.
+ *
+ * Ownership: every tree returned lives in the caller's arena.
+ */
+#ifndef GROWVRD_PLANTS_H
+#define GROWVRD_PLANTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "core/err.h"
+
+struct arena;
+struct ddb;
+struct jx_field;
+
+struct plant_filter {
+	const char *q;              /* NULL = any */
+	const char *light;          /* natural_sunlight_needs equals */
+	const char *location;       /* one of compatible_locations */
+	int64_t     difficulty_max; /* 0 = any */
+	bool        pet_safe;       /* keep toxic_to_pets == false */
+};
+
+/* plants_schema - the field table of a plant (without "version"). */
+const struct jx_field *plants_schema(size_t *n);
+
+/* plants_valid_id - 1..64 bytes of [A-Za-z0-9_-]. */
+bool plants_valid_id(const char *s, size_t n);
+
+/*
+ * plants_from_columns - build a typed plant from TSV columns names[i] =
+ * values[i] (i < n).  Returns ERR_OK, or ERR_INVALID with *why and
+ * *field naming the bad column.
+ */
+enum err plants_from_columns(struct arena *a, const char *const *names,
+    const char *const *values, size_t n, struct json_object **plant,
+    const char **why, const char **field);
+
+/*
+ * plants_validate - check a plant object against the schema (unknown
+ * members refused; "version" allowed).
+ */
+bool plants_validate(struct json_object *plant, const char **why,
+    const char **field);
+
+/* plants_get - *plant = the plant with id, or NULL when there is none. */
+enum err plants_get(struct ddb *d, struct arena *a, const char *table,
+    const char *id, struct json_object **plant);
+
+/*
+ * plants_list - up to limit plants matching f, from start_key (plain key
+ * object or NULL).  *items = plain array; *next_key = where the next page
+ * starts, or NULL at the end.
+ */
+enum err plants_list(struct ddb *d, struct arena *a, const char *table,
+    const struct plant_filter *f, int limit, struct json_object *start_key,
+    struct json_object **items, struct json_object **next_key);
+
+/* plants_matches - does plant pass filter f?  (Exposed for tests.) */
+bool plants_matches(struct json_object *plant, const struct plant_filter *f);
+
+#endif
