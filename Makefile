@@ -18,7 +18,13 @@ HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT       ?= -O2 -g
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer harnesses: clang only, everything instrumented.
+B         := $(BUILD)/fuzz
+OPT       := -O1 -g -fno-omit-frame-pointer
+SAN       := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all
+HARDEN    := -fPIE
+else ifeq ($(SANITIZE),1)
 B         := $(BUILD)/san
 OPT       := -O1 -g -fno-omit-frame-pointer
 SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -39,9 +45,11 @@ TEST_SRC  := $(wildcard tests/unit/test_*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(B)/obj/%.o)
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/%)
 
 .SECONDARY:
-.PHONY: all test unit run stop bench clean lint fuzz deps install uninstall
+.PHONY: all test unit run stop bench clean lint fuzz fuzzers deps install uninstall
 all: $(B)/growvrd-fcgi $(B)/growvrdctl $(TESTS)
 
 $(B)/obj/%.o: %.c
@@ -65,6 +73,15 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libgrowvrd.a
 $(B)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
+
+fuzzers: $(FUZZERS)
+
+$(B)/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/libgrowvrd.a
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+$(B)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # Install what is missing (Debian packages, pinned emulators).
 deps:

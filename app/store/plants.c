@@ -201,14 +201,32 @@ plants_from_columns(struct arena *a, const char *const *names,
 	return ERR_OK;
 }
 
+/* The plant's members in schema order (DynamoDB keeps no order). */
+static struct json_object *
+canonical(struct arena *a, struct json_object *item)
+{
+	struct json_object *o = jx_own(a, json_object_new_object()), *v;
+	size_t i;
+
+	for (i = 0; i < NSCHEMA; i++)
+		if (json_object_object_get_ex(item, schema[i].name, &v))
+			json_object_object_add(o, schema[i].name,
+			    json_object_get(v));
+	return o;
+}
+
 enum err
 plants_get(struct ddb *d, struct arena *a, const char *table, const char *id,
     struct json_object **plant)
 {
 	struct json_object *key = jx_own(a, json_object_new_object());
+	enum err e;
 
 	json_object_object_add(key, "id", json_object_new_string(id));
-	return ddb_get_item(d, a, table, key, false, plant);
+	e = ddb_get_item(d, a, table, key, false, plant);
+	if (e == ERR_OK && *plant != NULL)
+		*plant = canonical(a, *plant);
+	return e;
 }
 
 /* Lower-case, '_' as ' ': the form "q" is compared in. */
@@ -315,7 +333,8 @@ plants_list(struct ddb *d, struct arena *a, const char *table,
 			    page.items, i);
 			if (!plants_matches(p, f))
 				continue;
-			json_object_array_add(out, json_object_get(p));
+			json_object_array_add(out,
+			    json_object_get(canonical(a, p)));
 			if ((int)json_object_array_length(out) == limit) {
 				/* Full: the next page starts after this plant,
 				 * unless it was the very last one. */
