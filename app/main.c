@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/jwks.h"
+#include "auth/token.h"
 #include "core/arena.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -45,6 +47,7 @@ main(int argc, char **argv)
 	struct app app;
 	struct fcgi *f;
 	struct arena *a;
+	const char *why;
 
 	if (!app_open(&app)) {
 		app_close(&app);
@@ -62,6 +65,10 @@ main(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
+	if (app.cfg.jwks_url[0] != '\0' &&
+	    jwks_refresh(app.jwks, token_now(), &why) != ERR_OK)
+		log_kv(LOG_WARN, "JWKS not loaded yet; /readyz retries", "why",
+		    why, NULL);
 	log_kv(LOG_INFO, "worker ready", "dynamodb", app.cfg.dynamodb_endpoint,
 	    "region", app.cfg.region, NULL);
 	a = arena_new(LIM_ARENA_MAX);

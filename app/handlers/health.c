@@ -6,14 +6,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/jwks.h"
 #include "aws/ddb.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "handlers/handlers.h"
 #include "http/resp.h"
-#include "json/jx.h"
-#include "net/httpc.h"
 
 #define READY_CACHE_SECONDS 5
 
@@ -40,27 +40,27 @@ check_dynamodb(struct ctx *c)
 	    "unreachable";
 }
 
-/* The JWKS endpoint answers 200 with a JSON object. */
+/*
+ * The JWKS endpoint answers with a usable key set (fetched through the
+ * cache's own fetcher; a cache still empty since start is filled).
+ */
 static const char *
 check_jwks(struct ctx *c)
 {
-	struct httpc_req r;
-	struct httpc_resp res;
-	struct json_object *o;
+	struct buf body;
 	const char *why, *verdict = "unreachable";
 
 	if (c->app->cfg.jwks_url[0] == '\0')
 		return "not configured";
-	memset(&r, 0, sizeof(r));
-	r.method = "GET";
-	r.url = c->app->cfg.jwks_url;
-	r.timeout_ms = 2000;
-	r.max_response = 64 * 1024;
-	if (httpc_do(c->app->http, &r, &res) == ERR_OK && res.status == 200 &&
-	    jx_parse(c->a, res.body.data ? res.body.data : "", res.body.len,
-	    64 * 1024, 8, &o, &why) == ERR_OK && jx_get(o, "keys") != NULL)
+	buf_init(&body, LIM_JWKS_MAX);
+	if (jwks_fetch_http(c->app->http, c->app->cfg.jwks_url, &body, &why) ==
+	    ERR_OK) {
 		verdict = "ok";
-	buf_free(&res.body);
+		if (!jwks_ready(c->app->jwks) && jwks_load_text(c->app->jwks,
+		    buf_cstr(&body), body.len, &why) != ERR_OK)
+			verdict = "no usable key";
+	}
+	buf_free(&body);
 	return verdict;
 }
 

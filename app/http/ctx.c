@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/jwks.h"
 #include "aws/aws.h"
 #include "core/log.h"
 #include "net/httpc.h"
@@ -44,6 +45,11 @@ app_open(struct app *app)
 	ac.max_attempts = (int)app->cfg.aws_max_attempts;
 	if ((app->aws = aws_new(&ac, app->http)) == NULL)
 		return false;
+	app->jwks = jwks_new(app->cfg.jwks_url[0] ? app->cfg.jwks_url : NULL,
+	    NULL, app->http);
+	app->tok.issuer = app->cfg.issuer;
+	app->tok.client_id = app->cfg.client_id;
+	app->tok.jwks = app->jwks;
 	app->ddb.aws = app->aws;
 	app->ddb.endpoint = app->cfg.dynamodb_endpoint;
 	{
@@ -58,6 +64,8 @@ app_open(struct app *app)
 void
 app_close(struct app *app)
 {
+	if (app->jwks != NULL)
+		jwks_free(app->jwks);
 	aws_free(app->aws);
 	httpc_free(app->http);
 	config_free(&app->cfg);

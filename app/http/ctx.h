@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "auth/token.h"
 #include "aws/ddb.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -34,7 +35,8 @@ struct app {
 	struct httpc  *http;
 	struct aws    *aws;
 	struct ddb     ddb;
-	struct jwks   *jwks;          /* NULL until auth is configured */
+	struct jwks   *jwks;          /* the pool's keys (never NULL) */
+	struct token_config tok;      /* issuer, client id, jwks */
 	/* /readyz answers are cached for a few seconds. */
 	time_t         ready_at;
 	int            ready_status;

@@ -2,8 +2,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "auth/token.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "http/fcgi.h"
@@ -34,15 +36,55 @@ json_media_type(const char *ct)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* Authentication hook; the token verifier plugs in here. */
+/*
+ * RFC 6750 §2.1 and §3: a route that needs a token and has none answers
+ * 401 with a bare challenge; a bad token adds error="invalid_token".
+ * The handler receives the verified principal, never the token.
+ */
 static enum err
 authenticate(struct ctx *c, enum route_auth need)
 {
+	static const char prefix[] = "Bearer ";
+	const char *h = c->req->authorization, *tok, *why = NULL;
+	struct principal *p;
+	enum err e;
+
 	if (need == AUTH_NONE)
 		return ERR_OK;
-	resp_header(c->resp, "WWW-Authenticate", "Bearer realm=\"growvrd\"");
-	c->detail = "this route needs a bearer token";
-	return ERR_UNAUTHENTICATED;
+	if (h == NULL) {
+		resp_header(c->resp, "WWW-Authenticate",
+		    "Bearer realm=\"growvrd\"");
+		c->detail = "this route needs a bearer token";
+		return ERR_UNAUTHENTICATED;
+	}
+	if ((p = arena_alloc(c->a, sizeof(*p))) == NULL)
+		return ERR_TOO_LARGE;
+	if (strncasecmp(h, prefix, sizeof(prefix) - 1) != 0) {
+		e = ERR_UNAUTHENTICATED;
+		why = "the Authorization header is not a bearer token";
+	} else {
+		tok = h + sizeof(prefix) - 1;
+		e = token_verify(&c->app->tok, c->a, tok, strlen(tok),
+		    TOKEN_USE_ANY, token_now(), p, NULL, &why);
+	}
+	if (e == ERR_UNAUTHENTICATED) {
+		resp_header(c->resp, "WWW-Authenticate",
+		    "Bearer realm=\"growvrd\", error=\"invalid_token\"");
+		log_kv(LOG_INFO, "token refused", "request_id",
+		    c->req->request_id, "why", why, NULL);
+		c->detail = "the bearer token is invalid or expired";
+		return e;
+	}
+	if (e != ERR_OK) {
+		c->detail = "tokens cannot be checked right now";
+		return e == ERR_TOO_LARGE ? e : ERR_UNAVAILABLE;
+	}
+	if (need == AUTH_ADMIN && !p->is_admin) {
+		c->detail = "this route is for administrators";
+		return ERR_FORBIDDEN;
+	}
+	c->who = p;
+	return ERR_OK;
 }
 
 void

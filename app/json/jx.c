@@ -21,8 +21,9 @@ put_cb(void *p)
 struct json_object *
 jx_own(struct arena *a, struct json_object *o)
 {
-	if (o != NULL)
-		arena_defer(a, put_cb, o);
+	/* Past the arena's cap arena_defer has already released o. */
+	if (o != NULL && arena_defer(a, put_cb, o) != 0)
+		return NULL;
 	return o;
 }
 
@@ -214,7 +215,11 @@ jx_parse(struct arena *a, const char *text, size_t len, size_t max_len,
 		*why = "the JSON text holds a NUL character or a non-finite number";
 		return ERR_INVALID;
 	}
-	*out = a != NULL ? jx_own(a, o) : o;
+	if (a != NULL && (o = jx_own(a, o)) == NULL) {
+		*why = "the request needs too much memory";
+		return ERR_TOO_LARGE;
+	}
+	*out = o;
 	return ERR_OK;
 }
 

@@ -37,7 +37,10 @@ enum err jx_parse(struct arena *a, const char *text, size_t len,
     size_t max_len, int max_depth, struct json_object **out,
     const char **why);
 
-/* jx_own - json_object_put(o) when arena a is released; returns o. */
+/*
+ * jx_own - json_object_put(o) when arena a is released; returns o, or
+ * NULL (o already released) when the arena is past its cap.
+ */
 struct json_object *jx_own(struct arena *a, struct json_object *o);
 
 /* Value types of a field table. */
