@@ -19,7 +19,9 @@
 #include "core/err.h"
 
 struct arena;
+struct creds_provider;
 struct httpc;
+struct retry;
 
 struct aws_config {
 	const char *region;             /* AWS_DEFAULT_REGION */
@@ -61,6 +63,11 @@ struct aws_result {
 	                                   e.g. "ConditionalCheckFailedException";
 	                                   NULL on success */
 	int         attempts;           /* how many were made */
+	const char *error_message;      /* "message" of an error answer,
+	                                   at most 512 bytes; NULL if none.
+	                                   Never for clients: may name
+	                                   tables or ARNs */
+	bool        timed_out;          /* the last attempt timed out */
 };
 
 /*
@@ -69,9 +76,22 @@ struct aws_result {
  * (res->error_type names it, for the caller to map); ERR_THROTTLED when
  * throttling outlived the retries; ERR_UNAVAILABLE for 5xx, network
  * failures and timeouts that outlived them (or an empty retry quota);
- * ERR_INTERNAL when no credentials can be had.
+ * ERR_INTERNAL when no credentials can be had (or the call is malformed:
+ * a bad endpoint, a signing failure).  An answer past LIM_AWS_RESP_MAX
+ * or with a 1xx/3xx status is ERR_UPSTREAM; ERR_TOO_LARGE when arena a
+ * reaches its cap.  res->body holds the last answer, error answers
+ * included, and is released with the arena.
  */
 enum err aws_json_call(struct aws *aws, struct arena *a,
     const struct aws_call *call, struct aws_result *res);
+
+/*
+ * aws_retry - the client's retry policy and quota, to inspect or to give
+ * tests an instant sleep and a fixed random source (retry_set_hooks).
+ */
+struct retry *aws_retry(struct aws *aws);
+
+/* aws_creds - the client's credential provider (readiness, tests). */
+struct creds_provider *aws_creds(struct aws *aws);
 
 #endif

@@ -4,7 +4,10 @@
  * One struct httpc per worker wraps one curl easy handle, so connections
  * (and TLS sessions) to DynamoDB, Cognito and the JWKS endpoint are
  * reused across requests.  TLS peers are always verified.  Every call has
- * a connect timeout, a total timeout and a maximum response size.
+ * a connect timeout, a total timeout and a maximum response size.  Only
+ * http and https are spoken, redirects are never followed, proxies named
+ * by the environment are ignored, and a header whose name is not a token
+ * or whose value holds CR or LF is refused.
  *
  * Ownership: the response body is a struct buf owned by the caller
  * (register it on the request arena with buf_defer, or buf_free it).
@@ -45,6 +48,12 @@ struct httpc_resp {
 /* httpc_global_init - once per process, before any thread exists. */
 void httpc_global_init(void);
 
+/*
+ * httpc_global_cleanup - release libcurl's global state, once per
+ * process after every client is freed (tests, clean shutdown).
+ */
+void httpc_global_cleanup(void);
+
 /* httpc_new - a client with its own connection cache. */
 struct httpc *httpc_new(void);
 
@@ -56,7 +65,8 @@ void httpc_free(struct httpc *h);
  * status arrived (resp->status, resp->body); ERR_UNAVAILABLE on a
  * connection failure or timeout (resp->timed_out tells which);
  * ERR_TOO_LARGE when the body passes max_response; ERR_INVALID for a bad
- * URL.  resp->body must be released by the caller in every case.
+ * URL, method or header.  resp->body must be released by the caller in
+ * every case.
  */
 enum err httpc_do(struct httpc *h, const struct httpc_req *req,
     struct httpc_resp *resp);
