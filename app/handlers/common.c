@@ -58,6 +58,24 @@ hc_list_answer(struct ctx *c, const char *scope, struct json_object *items,
 }
 
 enum err
+hc_body(struct ctx *c, struct json_object **obj)
+{
+	const char *why;
+	enum err e;
+
+	*obj = NULL;
+	if (c->req->body_len == 0)
+		return hc_fail(c, ERR_INVALID, "the request needs a JSON body");
+	e = jx_parse(c->a, c->req->body, c->req->body_len, LIM_BODY_MAX,
+	    LIM_JSON_DEPTH, obj, &why);
+	if (e != ERR_OK)
+		return hc_fail(c, e, why);
+	if (!json_object_is_type(*obj, json_type_object))
+		return hc_fail(c, ERR_INVALID, "the body must be a JSON object");
+	return ERR_OK;
+}
+
+enum err
 hc_item_answer(struct ctx *c, int status, struct json_object *item)
 {
 	int64_t v;

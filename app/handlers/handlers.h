@@ -13,9 +13,43 @@
 enum err h_healthz(struct ctx *c);
 enum err h_readyz(struct ctx *c);
 
+/* auth_flows.c */
+enum err h_auth_register(struct ctx *c);
+enum err h_auth_confirm(struct ctx *c);
+enum err h_auth_resend(struct ctx *c);
+enum err h_auth_login(struct ctx *c);
+enum err h_auth_refresh(struct ctx *c);
+enum err h_auth_logout(struct ctx *c);
+enum err h_auth_forgot(struct ctx *c);
+enum err h_auth_reset(struct ctx *c);
+enum err h_auth_change(struct ctx *c);
+
 /* plants.c */
 enum err h_plants_list(struct ctx *c);
 enum err h_plants_get(struct ctx *c);
+enum err h_plants_create(struct ctx *c);
+enum err h_plants_replace(struct ctx *c);
+enum err h_plants_delete(struct ctx *c);
+
+/* recommendations.c */
+enum err h_recommendations(struct ctx *c);
+
+/* users.c */
+enum err h_users_get(struct ctx *c);
+enum err h_users_patch(struct ctx *c);
+enum err h_users_delete(struct ctx *c);
+enum err h_my_plants_list(struct ctx *c);
+enum err h_my_plants_put(struct ctx *c);
+enum err h_my_plants_delete(struct ctx *c);
+enum err h_my_plants_water(struct ctx *c);
+
+/* subscriptions.c */
+enum err h_plans_list(struct ctx *c);
+enum err h_subs_list(struct ctx *c);
+enum err h_subs_create(struct ctx *c);
+enum err h_subs_get(struct ctx *c);
+enum err h_subs_cancel(struct ctx *c);
+enum err h_entitlements(struct ctx *c);
 
 /* common.c: helpers shared by handlers */
 
@@ -35,6 +69,12 @@ enum err hc_list_params(struct ctx *c, const char *scope, int *limit,
  */
 enum err hc_list_answer(struct ctx *c, const char *scope,
     struct json_object *items, struct json_object *next_key);
+
+/*
+ * hc_body - the request body parsed as a JSON object (API.md: at most
+ * 64 KiB, depth 32).  ERR_INVALID with the detail set otherwise.
+ */
+enum err hc_body(struct ctx *c, struct json_object **obj);
 
 /* hc_item_answer - status with item as body and ETag "<version>". */
 enum err hc_item_answer(struct ctx *c, int status, struct json_object *item);

@@ -104,3 +104,21 @@ h_plants_get(struct ctx *c)
 		return hc_fail(c, ERR_NOT_FOUND, "no plant has this id");
 	return hc_item_answer(c, 200, plant);
 }
+
+enum err
+h_plants_create(struct ctx *c)
+{
+	return hc_fail(c, ERR_UNSUPPORTED, "not implemented yet");
+}
+
+enum err
+h_plants_replace(struct ctx *c)
+{
+	return hc_fail(c, ERR_UNSUPPORTED, "not implemented yet");
+}
+
+enum err
+h_plants_delete(struct ctx *c)
+{
+	return hc_fail(c, ERR_UNSUPPORTED, "not implemented yet");
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/email.h"
 #include "auth/jwks.h"
 #include "aws/aws.h"
 #include "core/log.h"
@@ -50,6 +51,7 @@ app_open(struct app *app)
 	app->tok.issuer = app->cfg.issuer;
 	app->tok.client_id = app->cfg.client_id;
 	app->tok.jwks = app->jwks;
+	app->emails = email_cache_new();
 	app->ddb.aws = app->aws;
 	app->ddb.endpoint = app->cfg.dynamodb_endpoint;
 	{
@@ -64,6 +66,7 @@ app_open(struct app *app)
 void
 app_close(struct app *app)
 {
+	email_cache_free(app->emails);
 	if (app->jwks != NULL)
 		jwks_free(app->jwks);
 	aws_free(app->aws);

@@ -26,6 +26,7 @@ struct resp;
 struct httpc;
 struct aws;
 struct jwks;
+struct email_cache;
 struct principal;
 
 #define CTX_PARAMS_MAX 3
@@ -37,6 +38,7 @@ struct app {
 	struct ddb     ddb;
 	struct jwks   *jwks;          /* the pool's keys (never NULL) */
 	struct token_config tok;      /* issuer, client id, jwks */
+	struct email_cache *emails;   /* sub -> email for access tokens */
 	/* /readyz answers are cached for a few seconds. */
 	time_t         ready_at;
 	int            ready_status;

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth/email.h"
 #include "auth/token.h"
 #include "core/arena.h"
 #include "core/log.h"
@@ -78,6 +79,11 @@ authenticate(struct ctx *c, enum route_auth need)
 	if (e != ERR_OK) {
 		c->detail = "tokens cannot be checked right now";
 		return e == ERR_TOO_LARGE ? e : ERR_UNAVAILABLE;
+	}
+	if (p->email == NULL && (e = email_resolve(c->app, c->a, p, tok)) !=
+	    ERR_OK && e != ERR_UNSUPPORTED) {
+		c->detail = "the caller's account cannot be looked up right now";
+		return e == ERR_UNAUTHENTICATED ? e : ERR_UNAVAILABLE;
 	}
 	if (need == AUTH_ADMIN && !p->is_admin) {
 		c->detail = "this route is for administrators";
