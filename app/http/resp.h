@@ -38,7 +38,11 @@ struct resp {
 	struct arena *arena;
 };
 
-/* resp_init - an empty 200 response whose memory is a's. */
+/*
+ * resp_init - an empty 200 response whose memory is a's.  The body is
+ * released by a's cleanup, so r itself must live as long as a (allocate
+ * it from a).
+ */
 void resp_init(struct resp *r, struct arena *a);
 
 /*

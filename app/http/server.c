@@ -148,25 +148,29 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 {
 	struct timespec t0;
 	struct req r;
-	struct resp resp;
+	struct resp *resp;
 	const char *why = NULL, *route;
 	char status[8], micros[24];
 	enum err e;
 	struct req_io io = { io_param, io_read, f };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	resp_init(&resp, a);
+	/* In the arena: its body is released by the arena's cleanup. */
+	resp = arena_alloc(a, sizeof(*resp));
+	if (resp == NULL)
+		return;
+	resp_init(resp, a);
 	e = req_parse(&r, a, &io, &why);
-	server_dispatch(app, a, &r, e, why, &resp, &route);
-	if (!resp_send(&resp, f, r.request_id, r.method == M_HEAD))
+	server_dispatch(app, a, &r, e, why, resp, &route);
+	if (!resp_send(resp, f, r.request_id, r.method == M_HEAD))
 		log_kv(LOG_INFO, "client went away", "request_id",
 		    r.request_id, NULL);
-	snprintf(status, sizeof(status), "%d", resp.status);
+	snprintf(status, sizeof(status), "%d", resp->status);
 	snprintf(micros, sizeof(micros), "%ld", elapsed_us(&t0));
-	log_kv(resp.status >= 500 ? LOG_WARN : LOG_INFO, "request",
+	log_kv(resp->status >= 500 ? LOG_WARN : LOG_INFO, "request",
 	    "request_id", r.request_id, "method", r.method_name,
 	    "route", route, "path", r.path ? r.path : "-", "status", status,
-	    "latency_us", micros, "error", resp.err != ERR_OK ?
-	    err_name(resp.err) : NULL, "detail", resp.err != ERR_OK ?
-	    resp.detail : NULL, NULL);
+	    "latency_us", micros, "error", resp->err != ERR_OK ?
+	    err_name(resp->err) : NULL, "detail", resp->err != ERR_OK ?
+	    resp->detail : NULL, NULL);
 }
