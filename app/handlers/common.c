@@ -76,6 +76,27 @@ hc_body(struct ctx *c, struct json_object **obj)
 }
 
 enum err
+hc_if_match(struct ctx *c, bool *present, int64_t *version)
+{
+	const char *v = c->req->if_match;
+	size_t n;
+
+	*present = false;
+	if (v == NULL)
+		return ERR_OK;
+	n = strlen(v);
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (!str_to_i64(v, n, 1, INT64_MAX, version))
+		return hc_fail(c, ERR_INVALID,
+		    "If-Match must be a version like \"3\"");
+	*present = true;
+	return ERR_OK;
+}
+
+enum err
 hc_item_answer(struct ctx *c, int status, struct json_object *item)
 {
 	int64_t v;

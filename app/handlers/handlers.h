@@ -7,6 +7,9 @@
 #ifndef GROWVRD_HANDLERS_H
 #define GROWVRD_HANDLERS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "http/ctx.h"
 
 /* health.c */
@@ -75,6 +78,13 @@ enum err hc_list_answer(struct ctx *c, const char *scope,
  * 64 KiB, depth 32).  ERR_INVALID with the detail set otherwise.
  */
 enum err hc_body(struct ctx *c, struct json_object **obj);
+
+/*
+ * hc_if_match - the If-Match header as a version (API.md: "\"<n>\"" or a
+ * bare integer): *present false when there is none.  ERR_INVALID with
+ * the detail set when it is anything else (a list, "*", W/...).
+ */
+enum err hc_if_match(struct ctx *c, bool *present, int64_t *version);
 
 /* hc_item_answer - status with item as body and ETag "<version>". */
 enum err hc_item_answer(struct ctx *c, int status, struct json_object *item);

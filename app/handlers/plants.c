@@ -3,9 +3,11 @@
  */
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/str.h"
 #include "handlers/handlers.h"
 #include "http/req.h"
+#include "http/resp.h"
 #include "json/jx.h"
 #include "store/plants.h"
 
@@ -105,20 +107,103 @@ h_plants_get(struct ctx *c)
 	return hc_item_answer(c, 200, plant);
 }
 
+/* A plant body against the schema; a 400 names the offending field. */
+static enum err
+plant_body_check(struct ctx *c, struct json_object *plant)
+{
+	const char *why, *field;
+
+	/* The version is the store's: a client's is ignored. */
+	json_object_object_del(plant, "version");
+	if (!plants_validate(plant, &why, &field))
+		return hc_fail(c, ERR_INVALID, field != NULL ?
+		    arena_printf(c->a, "%s %s", field, why) : why);
+	return ERR_OK;
+}
+
+static enum err
+plant_body(struct ctx *c, struct json_object **plant)
+{
+	enum err e = hc_body(c, plant);
+
+	return e != ERR_OK ? e : plant_body_check(c, *plant);
+}
+
 enum err
 h_plants_create(struct ctx *c)
 {
-	return hc_fail(c, ERR_UNSUPPORTED, "not implemented yet");
+	struct json_object *plant, *out;
+	const char *id;
+	enum err e;
+
+	if ((e = plant_body(c, &plant)) != ERR_OK)
+		return e;
+	id = jx_str(plant, "id", NULL);
+	e = plants_create(&c->app->ddb, c->a, c->app->cfg.plants_table, plant,
+	    &out);
+	if (e == ERR_EXISTS)
+		return hc_fail(c, e, "a plant with this id exists");
+	if (e != ERR_OK)
+		return hc_fail(c, e, "the catalog cannot be written right now");
+	resp_header(c->resp, "Location", arena_printf(c->a,
+	    "/api/v1/plants/%s", id));
+	return hc_item_answer(c, 201, out);
 }
 
 enum err
 h_plants_replace(struct ctx *c)
 {
-	return hc_fail(c, ERR_UNSUPPORTED, "not implemented yet");
+	struct json_object *plant, *out;
+	const char *id = c->param[0], *body_id;
+	int64_t expected = 0;
+	bool conditional;
+	enum err e;
+
+	if (!plants_valid_id(id, strlen(id)))
+		return hc_fail(c, ERR_NOT_FOUND, "no plant has this id");
+	if ((e = hc_if_match(c, &conditional, &expected)) != ERR_OK)
+		return e;
+	if ((e = hc_body(c, &plant)) != ERR_OK)
+		return e;
+	/* The path names the plant; a body may omit its id, not change it. */
+	if ((body_id = jx_str(plant, "id", NULL)) == NULL)
+		json_object_object_add(plant, "id", json_object_new_string(id));
+	else if (strcmp(body_id, id) != 0)
+		return hc_fail(c, ERR_INVALID, "the body's id differs from the "
+		    "path's");
+	if ((e = plant_body_check(c, plant)) != ERR_OK)
+		return e;
+	e = plants_replace(&c->app->ddb, c->a, c->app->cfg.plants_table, id,
+	    plant, conditional ? expected : 0, &out);
+	if (e == ERR_NOT_FOUND)
+		return hc_fail(c, e, "no plant has this id (create it with POST)");
+	if (e == ERR_PRECONDITION)
+		return hc_fail(c, e, "the plant changed since that version");
+	if (e != ERR_OK)
+		return hc_fail(c, e, "the catalog cannot be written right now");
+	return hc_item_answer(c, 200, out);
 }
 
 enum err
 h_plants_delete(struct ctx *c)
 {
-	return hc_fail(c, ERR_UNSUPPORTED, "not implemented yet");
+	const char *id = c->param[0];
+	int64_t expected = 0;
+	bool conditional;
+	enum err e;
+
+	if (!plants_valid_id(id, strlen(id)))
+		return hc_fail(c, ERR_NOT_FOUND, "no plant has this id");
+	if ((e = hc_if_match(c, &conditional, &expected)) != ERR_OK)
+		return e;
+	e = plants_delete(&c->app->ddb, c->a, c->app->cfg.plants_table, id,
+	    conditional ? expected : 0);
+	if (e == ERR_NOT_FOUND)
+		return hc_fail(c, e, "no plant has this id");
+	if (e == ERR_PRECONDITION)
+		return hc_fail(c, e, "the plant changed since that version");
+	if (e != ERR_OK)
+		return hc_fail(c, e, "the catalog cannot be written right now");
+	resp_empty(c->resp, 204);
+	return ERR_OK;
 }

@@ -352,3 +352,116 @@ plants_list(struct ddb *d, struct arena *a, const char *table,
 	*items = out;
 	return ERR_OK;
 }
+
+enum err
+plants_create(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *plant, struct json_object **out)
+{
+	struct ddb_expr cond = { "attribute_not_exists(id)", NULL, NULL, NULL };
+	enum err e;
+
+	json_object_object_add(plant, "version", json_object_new_int(1));
+	e = ddb_put_item(d, a, table, plant, &cond);
+	if (e == ERR_PRECONDITION)
+		return ERR_EXISTS;
+	if (e == ERR_OK)
+		*out = canonical(a, plant);
+	return e;
+}
+
+/* After a failed condition: was the plant missing, or stale? */
+static enum err
+which_failed(struct ddb *d, struct arena *a, const char *table,
+    const char *id)
+{
+	struct json_object *now;
+	enum err e = plants_get(d, a, table, id, &now);
+
+	if (e != ERR_OK)
+		return e;
+	return now == NULL ? ERR_NOT_FOUND : ERR_PRECONDITION;
+}
+
+/* Condition and its values: the plant exists (at version expected). */
+static void
+exists_at(struct arena *a, struct ddb_expr *x, struct json_object *values,
+    int64_t expected)
+{
+	if (expected > 0) {
+		x->condition = "attribute_exists(id) AND #version = :expected";
+		json_object_object_add(values, ":expected",
+		    json_object_new_int64(expected));
+	} else
+		x->condition = "attribute_exists(id)";
+	(void)a;
+}
+
+enum err
+plants_replace(struct ddb *d, struct arena *a, const char *table,
+    const char *id, struct json_object *plant, int64_t expected,
+    struct json_object **out)
+{
+	struct json_object *names = jx_own(a, json_object_new_object());
+	struct json_object *values = jx_own(a, json_object_new_object());
+	struct json_object *key = jx_own(a, json_object_new_object());
+	struct ddb_expr x = { NULL, NULL, names, values };
+	struct buf upd;
+	size_t i;
+	int k = 0;
+	enum err e;
+
+	buf_init(&upd, 8192);
+	buf_puts(&upd, "SET #version = #version + :one");
+	json_object_object_add(names, "#version",
+	    json_object_new_string("version"));
+	json_object_object_add(values, ":one", json_object_new_int(1));
+	/* Every schema field but the key: all are required, so this is a
+	 * full replace.  Names and values go through placeholders. */
+	for (i = 1; i < NSCHEMA - 1; i++) {
+		struct json_object *v;
+		char n[16], val[16];
+		if (!json_object_object_get_ex(plant, schema[i].name, &v))
+			continue;
+		snprintf(n, sizeof(n), "#f%d", k);
+		snprintf(val, sizeof(val), ":v%d", k);
+		buf_printf(&upd, ", %s = %s", n, val);
+		json_object_object_add(names, n,
+		    json_object_new_string(schema[i].name));
+		json_object_object_add(values, val, json_object_get(v));
+		k++;
+	}
+	exists_at(a, &x, values, expected);
+	x.update = arena_strndup(a, buf_cstr(&upd), upd.len);
+	buf_free(&upd);
+	json_object_object_add(key, "id", json_object_new_string(id));
+	e = ddb_update_item(d, a, table, key, &x, out);
+	if (e == ERR_PRECONDITION)
+		return which_failed(d, a, table, id);
+	if (e == ERR_OK && *out != NULL)
+		*out = canonical(a, *out);
+	return e;
+}
+
+enum err
+plants_delete(struct ddb *d, struct arena *a, const char *table,
+    const char *id, int64_t expected)
+{
+	struct json_object *values = jx_own(a, json_object_new_object());
+	struct json_object *names = jx_own(a, json_object_new_object());
+	struct json_object *key = jx_own(a, json_object_new_object());
+	struct ddb_expr x = { NULL, NULL, NULL, values };
+	enum err e;
+
+	exists_at(a, &x, values, expected);
+	if (expected > 0) {
+		json_object_object_add(names, "#version",
+		    json_object_new_string("version"));
+		x.names = names;
+	} else
+		x.values = NULL;
+	json_object_object_add(key, "id", json_object_new_string(id));
+	e = ddb_delete_item(d, a, table, key, &x, NULL);
+	if (e == ERR_PRECONDITION)
+		return which_failed(d, a, table, id);
+	return e;
+}

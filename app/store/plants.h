@@ -71,6 +71,30 @@ enum err plants_list(struct ddb *d, struct arena *a, const char *table,
     const struct plant_filter *f, int limit, struct json_object *start_key,
     struct json_object **items, struct json_object **next_key);
 
+/*
+ * plants_create - put a new plant (version 1) unless its id exists:
+ * ERR_EXISTS then.  *out = the stored plant.
+ */
+enum err plants_create(struct ddb *d, struct arena *a, const char *table,
+    struct json_object *plant, struct json_object **out);
+
+/*
+ * plants_replace - replace every field of the plant with id in one
+ * UpdateItem that also increments its version; with expected > 0 only if
+ * the stored version is expected.  ERR_NOT_FOUND when there is no such
+ * plant, ERR_PRECONDITION when it is stale.  *out = the stored plant.
+ */
+enum err plants_replace(struct ddb *d, struct arena *a, const char *table,
+    const char *id, struct json_object *plant, int64_t expected,
+    struct json_object **out);
+
+/*
+ * plants_delete - delete the plant with id, with expected > 0 only at
+ * that version.  ERR_NOT_FOUND / ERR_PRECONDITION as plants_replace.
+ */
+enum err plants_delete(struct ddb *d, struct arena *a, const char *table,
+    const char *id, int64_t expected);
+
 /* plants_matches - does plant pass filter f?  (Exposed for tests.) */
 bool plants_matches(struct json_object *plant, const struct plant_filter *f);
 
