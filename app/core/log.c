@@ -8,7 +8,10 @@
 #include "core/buf.h"
 #include "core/str.h"
 
-#define LOG_LINE_MAX 8192
+/* A value is cut at LOG_VALUE_MAX bytes (escaping can grow it sixfold),
+ * so that a line of a few dozen fields always fits and stays JSON. */
+#define LOG_VALUE_MAX 1024
+#define LOG_LINE_MAX  (64 * 1024)
 
 static enum log_level min_level = LOG_INFO;
 
@@ -28,8 +31,12 @@ log_set_level(enum log_level lvl)
 static void
 put_str(struct buf *b, const char *s)
 {
+	size_t n = strlen(s);
+
 	buf_putc(b, '"');
-	str_json_escape(b, s, strlen(s));
+	str_json_escape(b, s, n > LOG_VALUE_MAX ? LOG_VALUE_MAX : n);
+	if (n > LOG_VALUE_MAX)
+		buf_puts(b, "...");
 	buf_putc(b, '"');
 }
 
