@@ -45,12 +45,14 @@ TEST_SRC  := $(wildcard tests/unit/test_*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CTL_OBJ   := $(CTL_SRC:%.c=$(B)/obj/%.o)
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+ITEST_SRC := $(wildcard tests/integration/itest_*.c)
+ITESTS    := $(ITEST_SRC:tests/integration/%.c=$(B)/itests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/%)
 
 .SECONDARY:
 .PHONY: all test unit run stop bench clean lint fuzz fuzzers deps install uninstall
-all: $(B)/growvrd-fcgi $(B)/growvrdctl $(TESTS)
+all: $(B)/growvrd-fcgi $(B)/growvrdctl $(TESTS) $(ITESTS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -69,6 +71,14 @@ $(B)/growvrdctl: $(CTL_OBJ) $(B)/libgrowvrd.a
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libgrowvrd.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/itests/%: $(B)/obj/tests/integration/%.o $(B)/libgrowvrd.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/obj/tests/integration/%.o: tests/integration/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
 
 $(B)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)

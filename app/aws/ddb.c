@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aws/aws.h"
+#include "aws/retry.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
@@ -533,20 +533,6 @@ ddb_query(struct ddb *d, struct arena *a, const char *table,
 	return page_of(a, ans, page);
 }
 
-/* Sleep before resending UnprocessedKeys: 50 ms doubling, jittered. */
-static void
-batch_backoff(int attempt)
-{
-	long ms = 50L << (attempt < 6 ? attempt : 6);
-	struct timespec ts;
-
-	ms = ms / 2 + (long)((unsigned)rand() % (unsigned)(ms / 2 + 1));
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* One BatchGetItem round over keys (AttributeValue form, <= 100). */
 static enum err
 batch_round(struct ddb *d, struct arena *a, const char *table,
@@ -605,8 +591,11 @@ ddb_batch_get(struct ddb *d, struct arena *a, const char *table,
 				e = ERR_THROTTLED;
 				break;
 			}
-			if (tries > 0)
-				batch_backoff(tries);
+			/* UnprocessedKeys: back off as for a throttle. */
+			if (tries > 0) {
+				struct retry *r = aws_retry(d->aws);
+				retry_sleep(r, retry_delay_ms(r, tries - 1));
+			}
 			e = batch_round(d, a, table, chunk, found, &un);
 			chunk = un;
 		}

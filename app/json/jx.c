@@ -129,6 +129,10 @@ values_sane(struct json_object *o)
 	switch (json_object_get_type(o)) {
 	case json_type_double:
 		return isfinite(json_object_get_double(o));
+	case json_type_int:
+		/* json-c saturates integers that do not fit in 64 bits. */
+		return json_object_get_int64(o) != INT64_MIN &&
+		    json_object_get_uint64(o) != UINT64_MAX;
 	case json_type_string:
 		len = (size_t)json_object_get_string_len(o);
 		return memchr(json_object_get_string(o), '\0', len) == NULL;
@@ -212,7 +216,8 @@ jx_parse(struct arena *a, const char *text, size_t len, size_t max_len,
 	}
 	if (!values_sane(o)) {
 		json_object_put(o);
-		*why = "the JSON text holds a NUL character or a non-finite number";
+		*why = "the JSON text holds a NUL character, a non-finite number or an "
+		    "integer beyond 64 bits";
 		return ERR_INVALID;
 	}
 	if (a != NULL && (o = jx_own(a, o)) == NULL) {
