@@ -49,7 +49,7 @@ main(int argc, char **argv)
 	struct arena *a;
 	const char *why;
 
-	if (!app_open(&app)) {
+	if (!app_open(&app) || !app_load_plans(&app)) {
 		app_close(&app);
 		return 1;
 	}

@@ -3,6 +3,7 @@
  */
 #include "http/ctx.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "core/log.h"
 #include "net/httpc.h"
 #include "store/cursor.h"
+#include "store/plans.h"
 
 static enum log_level
 level_of(const char *s)
@@ -23,6 +25,23 @@ level_of(const char *s)
 	if (strcmp(s, "error") == 0)
 		return LOG_ERROR;
 	return LOG_INFO;
+}
+
+bool
+app_load_plans(struct app *app)
+{
+	const char *why = NULL;
+	char at[16];
+	int idx;
+
+	if (plans_load(app->cfg.plans_file, &app->plans, &why, &idx) ==
+	    ERR_OK)
+		return true;
+	snprintf(at, sizeof(at), "%d", idx);
+	log_kv(LOG_ERROR, "bad plans file; refusing to start", "path",
+	    app->cfg.plans_file, "why", why, "plan_index",
+	    idx >= 0 ? at : NULL, "hint", "set GROWVRD_PLANS_FILE", NULL);
+	return false;
 }
 
 bool
@@ -67,6 +86,7 @@ void
 app_close(struct app *app)
 {
 	email_cache_free(app->emails);
+	plans_free(app->plans);
 	if (app->jwks != NULL)
 		jwks_free(app->jwks);
 	aws_free(app->aws);

@@ -28,6 +28,7 @@ struct aws;
 struct jwks;
 struct email_cache;
 struct principal;
+struct plans;
 
 #define CTX_PARAMS_MAX 3
 
@@ -39,6 +40,7 @@ struct app {
 	struct jwks   *jwks;          /* the pool's keys (never NULL) */
 	struct token_config tok;      /* issuer, client id, jwks */
 	struct email_cache *emails;   /* sub -> email for access tokens */
+	struct plans  *plans;         /* conf/plans.json, checked at start */
 	/* /readyz answers are cached for a few seconds. */
 	time_t         ready_at;
 	int            ready_status;
@@ -52,6 +54,13 @@ struct ctx {
 	struct resp            *resp;
 	const char             *param[CTX_PARAMS_MAX];
 	const struct principal *who;
+	/*
+	 * The raw bearer token of an authenticated route, already verified
+	 * (NULL elsewhere).  Only for the Cognito calls that take the
+	 * caller's own access token (ChangePassword, GetUser); handlers
+	 * otherwise use who.  Never log it or put it in an answer.
+	 */
+	const char             *bearer;
 	const char             *detail;
 };
 
@@ -63,6 +72,13 @@ typedef enum err (*handler_fn)(struct ctx *c);
  * either way.  Used by the worker and by growvrdctl alike.
  */
 bool app_open(struct app *app);
+
+/*
+ * app_load_plans - load and check the plans file (GROWVRD_PLANS_FILE);
+ * false, with one clear log line, when it is missing or wrong.  The
+ * worker refuses to start then; growvrdctl does not need plans.
+ */
+bool app_load_plans(struct app *app);
 
 /* app_close - release everything app_open built, wiping secrets. */
 void app_close(struct app *app);

@@ -1,0 +1,101 @@
+/*
+ * recommend.h - the rule-based plant recommendation score.
+ *
+ * Pure functions over catalog plants (plain JSON objects, as
+ * store/plants.h returns them) and a query: no DynamoDB, no HTTP, so the
+ * scorer is unit-tested table by table.  docs/recommendations.md is the
+ * rule book; keep the two in step.
+ *
+ * The score is an integer from 0 to 100, the sum of:
+ *   light       35  the plant's natural_sunlight_needs match the light
+ *                   asked for; 15 one level away; 0 further away;
+ *                   10 when the plant's needs name no known level
+ *   location    25  the location is one of compatible_locations
+ *   experience  25  difficulty within the experience level's comfort
+ *                   (beginner <= 3, intermediate <= 6, expert any);
+ *                   10 when one or two above it; 0 further above
+ *   humidity    10  humidity_preference against the room: in a humid
+ *                   room (bathroom, kitchen) high 10, moderate 6, low 0;
+ *                   elsewhere low 10, moderate 8, high 3
+ *   indoors      5  indoor_compatible
+ * A component counts only when its parameter is given (humidity with
+ * location).  With pet_safe, plants that are toxic to pets, or whose
+ * toxicity is not recorded, are left out altogether.  Every component
+ * that decides something adds a sentence to the plant's reasons.
+ *
+ * Ownership: trees returned live in the caller's arena.
+ */
+#ifndef GROWVRD_RECOMMEND_H
+#define GROWVRD_RECOMMEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+struct arena;
+
+/* Light levels, from shade to sun. */
+enum rec_light {
+	REC_LIGHT_ANY,      /* REC_LIGHT_ANY: not asked */
+	REC_LIGHT_LOW,      /* REC_LIGHT_LOW: low_indirect, shade */
+	REC_LIGHT_MEDIUM,   /* REC_LIGHT_MEDIUM: indirect */
+	REC_LIGHT_BRIGHT,   /* REC_LIGHT_BRIGHT: bright_indirect, part sun */
+	REC_LIGHT_DIRECT,   /* REC_LIGHT_DIRECT: direct, full sun */
+	REC_LIGHT__MAX
+};
+
+enum rec_experience {
+	REC_EXP_ANY,            /* REC_EXP_ANY: not asked */
+	REC_EXP_BEGINNER,       /* REC_EXP_BEGINNER */
+	REC_EXP_INTERMEDIATE,   /* REC_EXP_INTERMEDIATE */
+	REC_EXP_EXPERT,         /* REC_EXP_EXPERT */
+	REC_EXP__MAX
+};
+
+struct rec_query {
+	const char          *location;    /* NULL = not asked */
+	enum rec_light       light;
+	enum rec_experience  experience;
+	bool                 pet_safe;
+};
+
+/*
+ * recommend_parse_light - the ?light= value s[0..n): low_indirect,
+ * indirect, bright_indirect or direct (the catalog's words), or low,
+ * medium, bright, full_sun.  False for anything else.
+ */
+bool recommend_parse_light(const char *s, size_t n, enum rec_light *out);
+
+/* recommend_parse_experience - beginner, intermediate or expert. */
+bool recommend_parse_experience(const char *s, size_t n,
+    enum rec_experience *out);
+
+/* recommend_valid_location - 1..32 bytes of [a-z0-9_]. */
+bool recommend_valid_location(const char *s, size_t n);
+
+/*
+ * recommend_plant_light - the range of levels a plant's
+ * natural_sunlight_needs text names ("full sun to partial shade" is
+ * BRIGHT..DIRECT).  False when it names none.
+ */
+bool recommend_plant_light(const char *needs, enum rec_light *lo,
+    enum rec_light *hi);
+
+/*
+ * recommend_score - score plant for q: *score (0..100) and one sentence
+ * per deciding rule appended to reasons (a JSON array).  False when the
+ * plant is left out (pet_safe and toxic, or not a plant object).
+ */
+bool recommend_score(struct json_object *plant, const struct rec_query *q,
+    int *score, struct json_object *reasons);
+
+/*
+ * recommend_rank - score every plant of the array plants and return the
+ * best limit as [{plant, score, reasons}], by score descending, then id
+ * ascending.  A new array owned by a.
+ */
+struct json_object *recommend_rank(struct arena *a, struct json_object *plants,
+    const struct rec_query *q, size_t limit);
+
+#endif

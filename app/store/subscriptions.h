@@ -1,0 +1,147 @@
+/*
+ * subscriptions.h - the Subscriptions table: a user's subscriptions and
+ * the "at most one active" rule.
+ *
+ * Keys: user_id (partition) = the token's sub, subscription_id (sort).
+ * One partition holds everything of one user:
+ *   "sub_YYYYMMDDTHHMMSSmmmZ_xxxxxxxx"  a subscription (UTC creation time
+ *        to the millisecond, then 8 random hex digits), so the ids sort by
+ *        time and "newest first" is a Query with ScanIndexForward=false;
+ *   "#active"                           the active marker: which
+ *        subscription is active, and its plan (absent when none is);
+ *   "#usage#<feature>#<YYYY-MM>"        usage counters (store/quota.h).
+ * Helper sort keys start with '#', never "sub_", and listings select
+ * begins_with(subscription_id, "sub_"), so they never show.
+ *
+ * A subscription item: user_id, subscription_id, plan, billing_period,
+ * status ("active" | "canceled"), price (decimal string), currency,
+ * started_at, current_period_end, canceled_at (null while active),
+ * payment {provider, reference}, version.  There is no payment processor:
+ * payment.provider is the client's payment_method or "none", and
+ * payment.reference a random reference of ours ("ref_" + 16 hex digits)
+ * that records the request; nothing is charged and nothing renews.
+ *
+ * Creation is one TransactWriteItems: Put the marker on the condition
+ * attribute_not_exists (no active subscription) and Put the subscription;
+ * cancelation updates the subscription (condition: still active) and
+ * deletes the marker (condition: it names this subscription) in one
+ * transaction.  So no interleaving of requests can leave two active
+ * subscriptions, or an active subscription without its marker.
+ *
+ * Ownership: trees returned live in the caller's arena.
+ */
+#ifndef GROWVRD_SUBSCRIPTIONS_H
+#define GROWVRD_SUBSCRIPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "core/err.h"
+
+struct arena;
+struct ddb;
+struct plan;
+struct plans;
+
+#define SUBS_ID_LEN    32      /* "sub_20261125T173000123Z_0123abcd" */
+#define SUBS_TIME_LEN  21      /* "2026-11-25T17:30:00Z" and its NUL */
+#define SUBS_PREFIX    "sub_"
+
+/* What a new subscription is made of (checked by the caller). */
+struct subs_new {
+	const char *plan;
+	const char *billing_period;  /* "monthly" | "yearly" */
+	const char *price;           /* decimal string */
+	const char *currency;
+	const char *provider;        /* payment_method, or NULL for "none" */
+};
+
+/* subs_valid_id - s[0..n) has exactly the shape subs_new_id makes. */
+bool subs_valid_id(const char *s, size_t n);
+
+/*
+ * subs_new_id - a fresh id for a subscription made at sec + msec (UTC).
+ * False when no randomness is available.
+ */
+bool subs_new_id(time_t sec, long msec, char out[SUBS_ID_LEN + 1]);
+
+/* subs_time - t as RFC 3339 UTC, "2026-11-25T17:30:00Z". */
+void subs_time(time_t t, char out[SUBS_TIME_LEN]);
+
+/*
+ * subs_period_end - the end of the first billing period that starts at
+ * start: "monthly" adds one calendar month, "yearly" one year, keeping
+ * the time of day; a day the target month lacks becomes its last day
+ * (Jan 31 + 1 month = Feb 28/29; Feb 29 + 1 year = Feb 28).  False for
+ * an unknown billing period.
+ */
+bool subs_period_end(time_t start, const char *billing_period,
+    char out[SUBS_TIME_LEN]);
+
+/*
+ * subs_create - a new active subscription for user_id.  *item is the
+ * stored item.  ERR_CONFLICT while another subscription is active.
+ */
+enum err subs_create(struct ddb *d, struct arena *a, const char *table,
+    const char *user_id, const struct subs_new *n, struct json_object **item);
+
+/* subs_get - *item = the user's subscription id, or NULL if none. */
+enum err subs_get(struct ddb *d, struct arena *a, const char *table,
+    const char *user_id, const char *id, struct json_object **item);
+
+/*
+ * subs_list - up to limit of the user's subscriptions, newest first, from
+ * start_key (a key this function handed out, or NULL).  *next_key is
+ * NULL at the end.
+ */
+enum err subs_list(struct ddb *d, struct arena *a, const char *table,
+    const char *user_id, int limit, struct json_object *start_key,
+    struct json_object **items, struct json_object **next_key);
+
+/*
+ * subs_cancel - cancel the user's subscription id at once (status
+ * "canceled", canceled_at now, version + 1) and remove the active marker
+ * in the same transaction.  Canceling a canceled subscription changes
+ * nothing and returns it as it is.  ERR_NOT_FOUND when there is none.
+ */
+enum err subs_cancel(struct ddb *d, struct arena *a, const char *table,
+    const char *user_id, const char *id, struct json_object **item);
+
+/*
+ * subs_active_plan - *plan = the plan id of the user's active
+ * subscription (arena memory), or NULL when none is active.
+ */
+enum err subs_active_plan(struct ddb *d, struct arena *a, const char *table,
+    const char *user_id, const char **plan);
+
+/*
+ * subs_tier - *tier = the plan of the user's active subscription, or the
+ * default ("free") plan when none is active.  A marker naming a plan the
+ * plans file no longer has counts as free (and is logged).
+ */
+enum err subs_tier(struct ddb *d, struct arena *a, const char *table,
+    const struct plans *plans, const char *user_id, const struct plan **tier);
+
+/*
+ * subs_delete_all - delete every item of user_id's partition
+ * (subscriptions, the marker, usage counters): for account deletion.
+ */
+enum err subs_delete_all(struct ddb *d, struct arena *a, const char *table,
+    const char *user_id);
+
+/*
+ * subs_public - the item as the API shows it (a new object in a): the
+ * fields in a fixed order, without user_id.
+ */
+struct json_object *subs_public(struct arena *a, struct json_object *item);
+
+/*
+ * subs_valid_key - key is exactly {user_id: user_id, subscription_id: a
+ * valid id}: a decoded cursor that may be used for this user's list.
+ */
+bool subs_valid_key(struct json_object *key, const char *user_id);
+
+#endif
