@@ -32,6 +32,8 @@ static const struct {
 	/* Retrying these could apply a write twice or can never succeed. */
 	{ "ConditionalCheckFailedException",        RETRY_NONE },
 	{ "ValidationException",                    RETRY_NONE },
+	/* cognito-local's 500 for an operation it lacks: never will work. */
+	{ "Unsupported",                            RETRY_NONE },
 };
 
 /* HTTP statuses retried as transient when the code says nothing. */

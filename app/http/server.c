@@ -82,14 +82,22 @@ authenticate(struct ctx *c, enum route_auth need)
 	}
 	if (p->email == NULL && (e = email_resolve(c->app, c->a, p, tok)) !=
 	    ERR_OK && e != ERR_UNSUPPORTED) {
+		if (e == ERR_UNAUTHENTICATED) {
+			/* Cognito no longer knows the token (revoked). */
+			resp_header(c->resp, "WWW-Authenticate",
+			    "Bearer realm=\"growvrd\", error=\"invalid_token\"");
+			c->detail = "the bearer token is invalid or expired";
+			return e;
+		}
 		c->detail = "the caller's account cannot be looked up right now";
-		return e == ERR_UNAUTHENTICATED ? e : ERR_UNAVAILABLE;
+		return ERR_UNAVAILABLE;
 	}
 	if (need == AUTH_ADMIN && !p->is_admin) {
 		c->detail = "this route is for administrators";
 		return ERR_FORBIDDEN;
 	}
 	c->who = p;
+	c->bearer = tok;        /* for ChangePassword and GetUser only */
 	return ERR_OK;
 }
 
