@@ -22,6 +22,8 @@ static const struct {
 	  "tables create|describe|delete  manage the DynamoDB tables" },
 	{ "plants",       cmd_plants,
 	  "plants import FILE.tsv|FILE.json | plants export   the catalog" },
+	{ "routes",       cmd_routes,
+	  "routes                         print the route table" },
 };
 
 static int
