@@ -35,13 +35,31 @@ store_fail(struct ctx *c, enum err e, const char *detail)
 	return hc_fail(c, e, detail);
 }
 
-/* The Users table is keyed by email: without one nothing can be done. */
+/*
+ * The Users table is keyed by email: without one nothing can be done.
+ * And an item of that email must be the caller's own: an email can move
+ * to another Cognito account (an account deleted outside this API, an
+ * email changed in Cognito), and its old profile and plants must not
+ * follow it.  A stored sub other than the caller's is a 409.
+ */
 static enum err
 need_email(struct ctx *c)
 {
+	struct json_object *item;
+	const char *sub;
+	enum err e;
+
 	if (c->who == NULL || c->who->email == NULL)
 		return hc_fail(c, ERR_UNAVAILABLE,
 		    "the caller's email cannot be resolved right now");
+	e = users_get(&c->app->ddb, c->a, c->app->cfg.users_table,
+	    c->who->email, &item);
+	if (e != ERR_OK)
+		return hc_fail(c, e, "your profile cannot be read right now");
+	if (item != NULL && (sub = jx_str(item, "sub", NULL)) != NULL &&
+	    strcmp(sub, c->who->sub) != 0)
+		return hc_fail(c, ERR_CONFLICT, "this email's profile belongs to "
+		    "another account; contact support");
 	return ERR_OK;
 }
 

@@ -616,5 +616,30 @@ def delete_me_leaves_other_users_alone():
     expect(cognito_user(a.email) is not None, "A's sign-in")
 
 
+@test
+def an_email_reused_by_another_account_does_not_inherit_the_profile():
+    a = User("reuse")
+    expect_status(get(ME, token=a.id_token), 200)
+    expect_status(put(MINE + "/p001", json={"nickname": "mine"},
+                      token=a.id_token), 200)
+    # The account goes away outside this API; the same email signs up again.
+    status, out = cognito_call("AdminDeleteUser", {
+        "UserPoolId": env("COGNITO_USER_POOL_ID"), "Username": a.email})
+    expect(status == 200, "AdminDeleteUser failed: %r" % out)
+    status, out = cognito_call("SignUp", {
+        "ClientId": env("COGNITO_CLIENT_ID"), "Username": a.email,
+        "Password": PASSWORD, "SecretHash": secret_hash(a.email),
+        "UserAttributes": [{"Name": "email", "Value": a.email}]})
+    expect(status == 200, "SignUp again failed: %r" % out)
+    cognito_call("AdminConfirmSignUp", {
+        "UserPoolId": env("COGNITO_USER_POOL_ID"), "Username": a.email})
+    t = cognito_tokens(a.email, PASSWORD)
+    expect(claims(t["IdToken"])["sub"] != a.sub, "a new sub")
+    for r in (get(ME, token=t["IdToken"]), get(MINE, token=t["IdToken"]),
+              patch(ME, json={"name": "x"}, token=t["IdToken"])):
+        doc = expect_problem(r, 409)
+        expect("mine" not in json.dumps(doc), "no data of the old account")
+
+
 if __name__ == "__main__":
     run()
