@@ -28,10 +28,24 @@ jx_own(struct arena *a, struct json_object *o)
 }
 
 /*
+ * json-c's strict mode still takes single-quoted strings and a few other
+ * spellings: outside strings, RFC 8259 allows only white space, the six
+ * structural characters, number characters and the letters of true,
+ * false and null.
+ */
+static bool
+outside_ok(unsigned char c)
+{
+	return strchr(" \t\n\r{}[]:,-+.0123456789eEtruefalsn", c) != NULL &&
+	    c != '\0';
+}
+
+/*
  * Count, in document order, the member names of every object of a text
- * that json-c already accepted as strict JSON.  Only strings, braces,
- * brackets, colons and commas matter; strings are skipped with their
- * escapes.  Returns the number of objects, or -1 if there are too many.
+ * that json-c already accepted.  Strings are skipped with their escapes;
+ * any byte outside strings that RFC 8259 does not allow there, or
+ * brackets that do not nest, fail the scan.  Returns the number of
+ * objects, or -1.
  */
 static long
 scan_member_counts(const char *s, size_t n, unsigned *counts, size_t max)
@@ -52,6 +66,8 @@ scan_member_counts(const char *s, size_t n, unsigned *counts, size_t max)
 			for (i++; i < n && s[i] != '"'; i++)
 				if (s[i] == '\\')
 					i++;
+		} else if (!outside_ok((unsigned char)c)) {
+			return -1;
 		} else if (c == '{') {
 			if ((size_t)nobj >= max || top >= JX_DEPTH_MAX - 1)
 				return -1;
@@ -63,12 +79,14 @@ scan_member_counts(const char *s, size_t n, unsigned *counts, size_t max)
 				return -1;
 			stack[++top] = -1;
 		} else if (c == '}' || c == ']') {
+			if (top < 0 || (c == '}') != (stack[top] >= 0))
+				return -1;
 			top--;
 		} else if (c == ',') {
 			want_key = top >= 0 && stack[top] >= 0;
 		}
 	}
-	return nobj;
+	return top == -1 ? nobj : -1;
 }
 
 /* Walk the tree in document order comparing member counts. */
@@ -111,8 +129,6 @@ no_duplicate_names(const char *text, size_t len, struct json_object *o)
 	long nobj, idx = 0;
 	bool ok;
 
-	if (memchr(text, '{', len) == NULL)
-		return true;
 	counts = xcalloc(SCAN_MAX_OBJECTS, sizeof(*counts));
 	nobj = scan_member_counts(text, len, counts, SCAN_MAX_OBJECTS);
 	ok = nobj >= 0 && tree_matches(o, counts, nobj, &idx) && idx == nobj;
@@ -211,7 +227,7 @@ jx_parse(struct arena *a, const char *text, size_t len, size_t max_len,
 	}
 	if (!no_duplicate_names(text, len, o)) {
 		json_object_put(o);
-		*why = "the JSON text repeats a member name";
+		*why = "the text is not strict JSON or repeats a member name";
 		return ERR_INVALID;
 	}
 	if (!values_sane(o)) {
