@@ -150,6 +150,17 @@ h_plants_create(struct ctx *c)
 	return hc_item_answer(c, 201, out);
 }
 
+/* A failed write to an existing plant, as its problem. */
+static enum err
+write_fail(struct ctx *c, enum err e)
+{
+	if (e == ERR_NOT_FOUND)
+		return hc_fail(c, e, "no plant has this id (create it with POST)");
+	if (e == ERR_PRECONDITION)
+		return hc_fail(c, e, "the plant changed since that version");
+	return hc_fail(c, e, "the catalog cannot be written right now");
+}
+
 enum err
 h_plants_replace(struct ctx *c)
 {
@@ -175,12 +186,8 @@ h_plants_replace(struct ctx *c)
 		return e;
 	e = plants_replace(&c->app->ddb, c->a, c->app->cfg.plants_table, id,
 	    plant, conditional ? expected : 0, &out);
-	if (e == ERR_NOT_FOUND)
-		return hc_fail(c, e, "no plant has this id (create it with POST)");
-	if (e == ERR_PRECONDITION)
-		return hc_fail(c, e, "the plant changed since that version");
 	if (e != ERR_OK)
-		return hc_fail(c, e, "the catalog cannot be written right now");
+		return write_fail(c, e);
 	return hc_item_answer(c, 200, out);
 }
 
@@ -198,12 +205,8 @@ h_plants_delete(struct ctx *c)
 		return e;
 	e = plants_delete(&c->app->ddb, c->a, c->app->cfg.plants_table, id,
 	    conditional ? expected : 0);
-	if (e == ERR_NOT_FOUND)
-		return hc_fail(c, e, "no plant has this id");
-	if (e == ERR_PRECONDITION)
-		return hc_fail(c, e, "the plant changed since that version");
 	if (e != ERR_OK)
-		return hc_fail(c, e, "the catalog cannot be written right now");
+		return write_fail(c, e);
 	resp_empty(c->resp, 204);
 	return ERR_OK;
 }

@@ -271,6 +271,23 @@ jx_str(struct json_object *obj, const char *key, size_t *len)
 }
 
 bool
+jx_array_has(struct json_object *arr, const char *s)
+{
+	size_t i, n;
+
+	if (arr == NULL || !json_object_is_type(arr, json_type_array))
+		return false;
+	n = json_object_array_length(arr);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		if (json_object_is_type(e, json_type_string) &&
+		    strcmp(json_object_get_string(e), s) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
 jx_is_int(struct json_object *o)
 {
 	return o != NULL && json_object_is_type(o, json_type_int);

@@ -90,6 +90,9 @@ bool jx_int(struct json_object *obj, const char *key, int64_t min,
 /* jx_bool - member key as a boolean; false when absent or not one. */
 bool jx_bool(struct json_object *obj, const char *key, bool *out);
 
+/* jx_array_has - arr is an array holding the string s. */
+bool jx_array_has(struct json_object *arr, const char *s);
+
 /* jx_is_int - o is a JSON integer (not a string, not a decimal). */
 bool jx_is_int(struct json_object *o);
 

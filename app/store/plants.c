@@ -250,23 +250,6 @@ field_has(struct json_object *plant, const char *name, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
-static bool
-array_has(struct json_object *arr, const char *s)
-{
-	size_t i, n;
-
-	if (!json_object_is_type(arr, json_type_array))
-		return false;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(e, json_type_string) &&
-		    strcmp(json_object_get_string(e), s) == 0)
-			return true;
-	}
-	return false;
-}
-
 bool
 plants_matches(struct json_object *plant, const struct plant_filter *f)
 {
@@ -289,7 +272,7 @@ plants_matches(struct json_object *plant, const struct plant_filter *f)
 			return false;
 	}
 	if (f->location != NULL &&
-	    !array_has(jx_get(plant, "compatible_locations"), f->location))
+	    !jx_array_has(jx_get(plant, "compatible_locations"), f->location))
 		return false;
 	if (f->difficulty_max > 0 && (!jx_int(plant, "difficulty", INT64_MIN,
 	    INT64_MAX, &diff) || diff > f->difficulty_max))

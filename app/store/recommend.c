@@ -225,29 +225,11 @@ score_light(struct json_object *plant, enum rec_light want,
 	return 0;
 }
 
-static bool
-has_location(struct json_object *plant, const char *loc)
-{
-	struct json_object *arr = jx_get(plant, "compatible_locations");
-	size_t i, n;
-
-	if (!json_object_is_type(arr, json_type_array))
-		return false;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		if (json_object_is_type(e, json_type_string) &&
-		    strcmp(json_object_get_string(e), loc) == 0)
-			return true;
-	}
-	return false;
-}
-
 static int
 score_location(struct json_object *plant, const char *loc,
     const char *room, struct json_object *reasons)
 {
-	if (has_location(plant, loc)) {
+	if (jx_array_has(jx_get(plant, "compatible_locations"), loc)) {
 		reason(reasons, "It suits %s %s.", article(room), room);
 		return PTS_LOCATION;
 	}
