@@ -260,3 +260,17 @@ str_ct_equal(const void *a, const void *b, size_t n)
 		d |= x[i] ^ y[i];
 	return d == 0;
 }
+
+bool
+str_plain_text(const char *s)
+{
+	bool blank = true;
+
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+		if (*s != ' ')
+			blank = false;
+	}
+	return !blank;
+}

@@ -57,6 +57,12 @@ bool str_json_escape(struct buf *out, const char *s, size_t n);
  * surrogates, nothing above U+10FFFF). */
 bool str_utf8_valid(const char *s, size_t n);
 
+/*
+ * str_plain_text - the C string s holds no control character and is not
+ * only spaces (names, nicknames, locations).
+ */
+bool str_plain_text(const char *s);
+
 /* str_ct_equal - constant-time comparison of two equal-length buffers. */
 bool str_ct_equal(const void *a, const void *b, size_t n);
 

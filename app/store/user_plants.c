@@ -5,6 +5,7 @@
 
 #include "aws/ddb.h"
 #include "core/arena.h"
+#include "core/str.h"
 #include "core/limits.h"
 #include "json/jx.h"
 
@@ -24,21 +25,6 @@ static const struct jx_field entry_fields[] = {
 	{ "acquired", JX_DATE, false, 0, 0, NULL },
 	{ "last_watered", JX_TIME, false, 0, 0, NULL },
 };
-
-/* No control characters, not only spaces. */
-static bool
-plain_text(const char *s)
-{
-	bool blank = true;
-
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-		if (*s != ' ')
-			blank = false;
-	}
-	return !blank;
-}
 
 bool
 user_plants_check_entry(struct json_object *body, const char *plant_id,
@@ -70,7 +56,7 @@ user_plants_check_entry(struct json_object *body, const char *plant_id,
 		return false;
 	for (i = 0; i < NELEM(texts); i++)
 		if ((s = jx_str(body, texts[i], NULL)) != NULL &&
-		    !plain_text(s)) {
+		    !str_plain_text(s)) {
 			*field = texts[i];
 			*why = "must be printable text, not only spaces";
 			return false;

@@ -5,6 +5,7 @@
 
 #include "aws/ddb.h"
 #include "core/arena.h"
+#include "core/str.h"
 #include "core/buf.h"
 #include "json/jx.h"
 
@@ -195,21 +196,6 @@ static const char *const room_names[] = {
 static const char *const read_only[] = { "version", "created_at",
     "updated_at", NULL };
 
-/* No control characters, not only white space. */
-static bool
-plain_text(const char *s)
-{
-	bool blank = true;
-
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-		if (*s != ' ')
-			blank = false;
-	}
-	return !blank;
-}
-
 /* The full name of a nested member, for the problem detail. */
 static const char *
 nested_name(const struct jx_field *f, const char *const *names, size_t n,
@@ -281,7 +267,7 @@ users_check_patch(struct json_object *body, const char *email,
 	    field))
 		return false;
 	*field = "name";
-	if ((s = jx_str(body, "name", NULL)) != NULL && !plain_text(s)) {
+	if ((s = jx_str(body, "name", NULL)) != NULL && !str_plain_text(s)) {
 		*why = "must be printable text, not only spaces";
 		return false;
 	}
