@@ -289,6 +289,33 @@ def cognito_user(email):
     return None
 
 
+def token_claims(token):
+    """The (unverified) payload of a JWT, for reading sub and friends."""
+    payload = token.split(".")[1]
+    return _json.loads(base64.urlsafe_b64decode(
+        payload + "=" * (-len(payload) % 4)))
+
+
+def confirmed_user(prefix, password):
+    """A new confirmed cognito-local user (signed up and confirmed
+    directly, bypassing the service) and its tokens: a dict with email,
+    id_token, access_token, refresh_token and sub."""
+    email = unique_email(prefix)
+    status, out = cognito_call("SignUp", {
+        "ClientId": env("COGNITO_CLIENT_ID"), "Username": email,
+        "Password": password, "SecretHash": secret_hash(email),
+        "UserAttributes": [{"Name": "email", "Value": email}]})
+    expect(status == 200, "SignUp failed: %r" % out)
+    status, out = cognito_call("AdminConfirmSignUp", {
+        "UserPoolId": env("COGNITO_USER_POOL_ID"), "Username": email})
+    expect(status == 200, "AdminConfirmSignUp failed: %r" % out)
+    t = cognito_tokens(email, password)
+    return {"email": email, "id_token": t["IdToken"],
+            "access_token": t["AccessToken"],
+            "refresh_token": t.get("RefreshToken"),
+            "sub": token_claims(t["IdToken"])["sub"]}
+
+
 def unique_email(prefix="t"):
     """A fresh address for a test user."""
     return "%s-%d-%d@growvrd.test" % (prefix, os.getpid(), time.monotonic_ns())

@@ -11,7 +11,7 @@ import json
 import threading
 import urllib.parse
 
-from harness import (cognito_call, cognito_tokens, env, expect, expect_eq,
+from harness import (confirmed_user, cognito_call, cognito_tokens, env, expect, expect_eq,
                      expect_problem, expect_status, get, post, request,
                      run, secret_hash, test, unique_email)
 
@@ -21,20 +21,8 @@ PATH = "/api/v1/recommendations"
 
 def new_user(prefix="rec"):
     """A confirmed cognito-local user: (id_token, sub)."""
-    email = unique_email(prefix)
-    status, out = cognito_call("SignUp", {
-        "ClientId": env("COGNITO_CLIENT_ID"), "Username": email,
-        "Password": PASSWORD, "SecretHash": secret_hash(email),
-        "UserAttributes": [{"Name": "email", "Value": email}]})
-    expect(status == 200, "SignUp failed: %r" % out)
-    status, out = cognito_call("AdminConfirmSignUp", {
-        "UserPoolId": env("COGNITO_USER_POOL_ID"), "Username": email})
-    expect(status == 200, "AdminConfirmSignUp failed: %r" % out)
-    t = cognito_tokens(email, PASSWORD)
-    payload = t["IdToken"].split(".")[1]
-    claims = json.loads(base64.urlsafe_b64decode(
-        payload + "=" * (-len(payload) % 4)))
-    return t["IdToken"], claims["sub"]
+    u = confirmed_user(prefix, PASSWORD)
+    return u["id_token"], u["sub"]
 
 
 def period():
