@@ -119,6 +119,27 @@ bench:
 fuzz:
 	@tests/fuzz/run
 
+# Install the worker, growvrdctl, the systemd units, the nginx site and
+# snippets, plans.json and /etc/growvrd/growvrd.env.example; a postinstall
+# step (skipped under DESTDIR) creates the growvrd user.  The settings
+# are listed in scripts/install; command-line ones reach it as well.
+PREFIX          ?= /usr/local
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_ENV      = BIN="$(B)" PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" \
+                   SYSTEMD_UNITDIR="$(SYSTEMD_UNITDIR)"
+
+install: all
+	@$(INSTALL_ENV) scripts/install install
+
+uninstall:
+	@$(INSTALL_ENV) scripts/install uninstall
+
+# The installed pool booted under real systemd (root, systemd-nspawn):
+# kill -9, restart and rolling restart under load, 0 failed requests.
+.PHONY: test-pool
+test-pool: all
+	@BUILD="$(B)" tests/pool-test
+
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|gets|atoi|strtok)\s*\(' \
 	    $$(find app -name '*.c' -o -name '*.h') || \

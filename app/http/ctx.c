@@ -10,6 +10,7 @@
 #include "auth/email.h"
 #include "auth/jwks.h"
 #include "aws/aws.h"
+#include "aws/secrets.h"
 #include "core/log.h"
 #include "net/httpc.h"
 #include "store/cursor.h"
@@ -64,6 +65,9 @@ app_open(struct app *app)
 	ac.timeout_ms = app->cfg.aws_timeout_ms;
 	ac.max_attempts = (int)app->cfg.aws_max_attempts;
 	if ((app->aws = aws_new(&ac, app->http)) == NULL)
+		return false;
+	/* COGNITO_CLIENT_SECRET_ARN set: the secret from Secrets Manager. */
+	if (!secrets_load_client_secret(app->aws, &app->cfg))
 		return false;
 	app->jwks = jwks_new(app->cfg.jwks_url[0] ? app->cfg.jwks_url : NULL,
 	    NULL, app->http);

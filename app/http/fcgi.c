@@ -1,8 +1,11 @@
 #include "http/fcgi.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -10,9 +13,21 @@
 
 #include "core/xalloc.h"
 
+/*
+ * Stopping without losing a request: libfcgi retries no read or write
+ * that a signal interrupts (EINTR fails the request: a dropped
+ * connection while the parameters are read, a short body after).  So
+ * SIGTERM and SIGINT stay blocked from fcgi_open on, and are let in only
+ * while the worker waits idle in pselect() for the next connection; a
+ * signal that comes during a request waits until the request is done.
+ * fd 0 is made non-blocking, so accept() never blocks with the signals
+ * blocked either (pselect said a connection is there; if it went, accept
+ * says EAGAIN and we wait again).
+ */
 struct fcgi {
 	FCGX_Request req;
 	bool         active;
+	sigset_t     idle_mask;     /* signal mask while waiting in pselect */
 };
 
 static volatile sig_atomic_t shutdown_asked;
@@ -30,6 +45,24 @@ fcgi_shutting_down(void)
 	return shutdown_asked != 0;
 }
 
+/* Block the stop signals; remember the mask that lets them in. */
+static bool
+block_stop_signals(struct fcgi *f)
+{
+	sigset_t stop;
+	int fl;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &stop, &f->idle_mask) != 0)
+		return false;
+	sigdelset(&f->idle_mask, SIGTERM);
+	sigdelset(&f->idle_mask, SIGINT);
+	fl = fcntl(0, F_GETFL);
+	return fl != -1 && fcntl(0, F_SETFL, fl | O_NONBLOCK) != -1;
+}
+
 struct fcgi *
 fcgi_open(void)
 {
@@ -43,6 +76,11 @@ fcgi_open(void)
 	f = xcalloc(1, sizeof(*f));
 	/* Fail the accept on EINTR so SIGTERM is noticed while idle. */
 	if (FCGX_InitRequest(&f->req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		free(f);
+		return NULL;
+	}
+	if (!block_stop_signals(f)) {
+		FCGX_Free(&f->req, 1);
 		free(f);
 		return NULL;
 	}
@@ -63,12 +101,26 @@ fcgi_close(struct fcgi *f)
 bool
 fcgi_accept(struct fcgi *f)
 {
+	fd_set rd;
+	int n;
+
 	while (!shutdown_asked) {
+		FD_ZERO(&rd);
+		FD_SET(0, &rd);
+		/* The only place where SIGTERM can arrive: EINTR, see above. */
+		n = pselect(1, &rd, NULL, NULL, NULL, &f->idle_mask);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return false;
+		}
+		if (n == 0 || !FD_ISSET(0, &rd))
+			continue;
 		if (FCGX_Accept_r(&f->req) == 0) {
 			f->active = true;
 			return true;
 		}
-		/* Interrupted or a broken connection: check the flag, retry. */
+		/* The connection went away, or no answer: wait for the next. */
 	}
 	return false;
 }
