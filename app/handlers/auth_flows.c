@@ -316,8 +316,14 @@ h_auth_confirm(struct ctx *c)
 	}
 }
 
-enum err
-h_auth_resend(struct ctx *c)
+/*
+ * The calls that take only an email and must never tell whether an
+ * account exists: 204 for every answer about the account; a 501 where the
+ * identity provider lacks the call; other failures as problems.
+ */
+static enum err
+email_only(struct ctx *c, enum err (*op)(struct app *, struct arena *,
+    const char *, const char **), const char *unsupported)
 {
 	struct json_object *o;
 	const char *email, *why = NULL;
@@ -326,20 +332,27 @@ h_auth_resend(struct ctx *c)
 	if ((e = take_body(c, f_email, NFIELDS(f_email), &o)) != ERR_OK ||
 	    (e = take_email(c, o, &email)) != ERR_OK)
 		return e;
-	e = cog_resend_code(c->app, c->a, email, &why);
+	e = op(c->app, c->a, email, &why);
 	switch (e) {
 	case ERR_OK:
 	case ERR_NOT_FOUND:             /* never tell who exists */
 	case ERR_UNAUTHENTICATED:
-	case ERR_INVALID:               /* e.g. already confirmed */
+	case ERR_INVALID:               /* already confirmed, no email, ... */
+	case ERR_FORBIDDEN:
 		resp_empty(c->resp, 204);
 		return ERR_OK;
 	case ERR_UNSUPPORTED:
-		return hc_fail(c, e,
-		    "the identity provider cannot resend codes");
+		return hc_fail(c, e, unsupported);
 	default:
 		return idp_fail(c, e, why);
 	}
+}
+
+enum err
+h_auth_resend(struct ctx *c)
+{
+	return email_only(c, cog_resend_code,
+	    "the identity provider cannot resend codes");
 }
 
 /*
@@ -479,25 +492,8 @@ h_auth_logout(struct ctx *c)
 enum err
 h_auth_forgot(struct ctx *c)
 {
-	struct json_object *o;
-	const char *email, *why = NULL;
-	enum err e;
-
-	if ((e = take_body(c, f_email, NFIELDS(f_email), &o)) != ERR_OK ||
-	    (e = take_email(c, o, &email)) != ERR_OK)
-		return e;
-	e = cog_forgot_password(c->app, c->a, email, &why);
-	switch (e) {
-	case ERR_OK:
-	case ERR_NOT_FOUND:             /* never tell who exists */
-	case ERR_UNAUTHENTICATED:
-	case ERR_INVALID:               /* e.g. no verified email */
-	case ERR_FORBIDDEN:
-		resp_empty(c->resp, 204);
-		return ERR_OK;
-	default:
-		return idp_fail(c, e, why);
-	}
+	return email_only(c, cog_forgot_password,
+	    "the identity provider cannot reset passwords");
 }
 
 enum err
