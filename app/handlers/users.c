@@ -35,15 +35,23 @@ store_fail(struct ctx *c, enum err e, const char *detail)
 	return hc_fail(c, e, detail);
 }
 
+static const char *
+users_table(struct ctx *c)
+{
+	return c->app->cfg.users_table;
+}
+
 /*
  * The Users table is keyed by email: without one nothing can be done.
  * And an item of that email must be the caller's own: an email can move
  * to another Cognito account (an account deleted outside this API, an
  * email changed in Cognito), and its old profile and plants must not
- * follow it.  A stored sub other than the caller's is a 409.
+ * follow it.  A stored sub other than the caller's is a 409.  *item
+ * (when item is not NULL) is the caller's Users item as read, or NULL
+ * when there is none yet: callers reuse it instead of reading it again.
  */
 static enum err
-need_email(struct ctx *c)
+need_email(struct ctx *c, struct json_object **item_out)
 {
 	struct json_object *item;
 	const char *sub;
@@ -52,14 +60,16 @@ need_email(struct ctx *c)
 	if (c->who == NULL || c->who->email == NULL)
 		return hc_fail(c, ERR_UNAVAILABLE,
 		    "the caller's email cannot be resolved right now");
-	e = users_get(&c->app->ddb, c->a, c->app->cfg.users_table,
-	    c->who->email, &item);
+	e = users_get(&c->app->ddb, c->a, users_table(c), c->who->email,
+	    &item);
 	if (e != ERR_OK)
 		return hc_fail(c, e, "your profile cannot be read right now");
 	if (item != NULL && (sub = jx_str(item, "sub", NULL)) != NULL &&
 	    strcmp(sub, c->who->sub) != 0)
 		return hc_fail(c, ERR_CONFLICT, "this email's profile belongs to "
 		    "another account; contact support");
+	if (item_out != NULL)
+		*item_out = item;
 	return ERR_OK;
 }
 
@@ -84,22 +94,17 @@ answer_profile(struct ctx *c, struct json_object *item)
 	return hc_item_answer(c, 200, p);
 }
 
-static const char *
-users_table(struct ctx *c)
-{
-	return c->app->cfg.users_table;
-}
-
 enum err
 h_users_get(struct ctx *c)
 {
 	struct json_object *item;
 	enum err e;
 
-	if ((e = need_email(c)) != ERR_OK)
+	if ((e = need_email(c, &item)) != ERR_OK)
 		return e;
-	e = users_ensure(&c->app->ddb, c->a, users_table(c), c->who->email,
-	    c->who->sub, NULL, &item);
+	if (item == NULL)
+		e = users_ensure(&c->app->ddb, c->a, users_table(c),
+		    c->who->email, c->who->sub, NULL, &item);
 	if (e != ERR_OK)
 		return store_fail(c, e, "profiles cannot be read right now");
 	return answer_profile(c, item);
@@ -114,7 +119,7 @@ h_users_patch(struct ctx *c)
 	bool conditional;
 	enum err e;
 
-	if ((e = need_email(c)) != ERR_OK)
+	if ((e = need_email(c, &item)) != ERR_OK)
 		return e;
 	if ((e = hc_if_match(c, &conditional, &version)) != ERR_OK)
 		return e;
@@ -122,8 +127,9 @@ h_users_patch(struct ctx *c)
 		return e;
 	if (!users_check_patch(body, c->who->email, c->who->sub, &why, &field))
 		return invalid(c, field, why);
-	e = users_ensure(&c->app->ddb, c->a, users_table(c), c->who->email,
-	    c->who->sub, NULL, NULL);
+	if (item == NULL)
+		e = users_ensure(&c->app->ddb, c->a, users_table(c),
+		    c->who->email, c->who->sub, NULL, NULL);
 	if (e == ERR_OK)
 		e = users_patch(&c->app->ddb, c->a, users_table(c),
 		    c->who->email, body, conditional ? version : -1, &item);
@@ -144,7 +150,7 @@ h_users_delete(struct ctx *c)
 	const char *username;
 	enum err e;
 
-	if ((e = need_email(c)) != ERR_OK)
+	if ((e = need_email(c, NULL)) != ERR_OK)
 		return e;
 	/* Data first, the sign-in last: a failure leaves an account that
 	 * can still sign in and repeat the (idempotent) DELETE. */
@@ -189,7 +195,7 @@ h_my_plants_list(struct ctx *c)
 	int limit;
 	enum err e;
 
-	if ((e = need_email(c)) != ERR_OK)
+	if ((e = need_email(c, &item)) != ERR_OK)
 		return e;
 	if ((scope = arena_printf(c->a, "%s%s", MY_PLANTS_SCOPE,
 	    c->who->sub)) == NULL)
@@ -199,10 +205,7 @@ h_my_plants_list(struct ctx *c)
 	if (start != NULL && !valid_key(start))
 		return hc_fail(c, ERR_INVALID,
 		    "cursor is not one this list handed out");
-	e = users_get(&c->app->ddb, c->a, users_table(c), c->who->email,
-	    &item);
-	if (e == ERR_OK)
-		e = user_plants_page(c->a, item, start != NULL ?
+	e = user_plants_page(c->a, item, start != NULL ?
 		    jx_str(start, "plant_id", NULL) : NULL, limit, &items,
 		    &next);
 	if (e == ERR_OK)
@@ -241,7 +244,7 @@ h_my_plants_put(struct ctx *c)
 	int64_t now = (int64_t)time(NULL);
 	enum err e;
 
-	if ((e = need_email(c)) != ERR_OK)
+	if ((e = need_email(c, NULL)) != ERR_OK)
 		return e;
 	/* Every member is optional: no body at all adds the plant bare. */
 	if (c->req->body_len == 0)
@@ -270,6 +273,20 @@ h_my_plants_put(struct ctx *c)
 	return ERR_OK;
 }
 
+/* A request about a plant the caller keeps: the caller, then the id. */
+static enum err
+kept_plant_request(struct ctx *c, const char *pid)
+{
+	enum err e;
+
+	if ((e = need_email(c, NULL)) != ERR_OK)
+		return e;
+	if (!plants_valid_id(pid, strlen(pid)))
+		return hc_fail(c, ERR_NOT_FOUND,
+		    "you keep no plant with this id");
+	return ERR_OK;
+}
+
 enum err
 h_my_plants_water(struct ctx *c)
 {
@@ -277,11 +294,8 @@ h_my_plants_water(struct ctx *c)
 	const char *pid = c->param[0];
 	enum err e;
 
-	if ((e = need_email(c)) != ERR_OK)
+	if ((e = kept_plant_request(c, pid)) != ERR_OK)
 		return e;
-	if (!plants_valid_id(pid, strlen(pid)))
-		return hc_fail(c, ERR_NOT_FOUND,
-		    "you keep no plant with this id");
 	/* The schedule first, so that a catalog outage writes nothing. */
 	e = plants_get(&c->app->ddb, c->a, c->app->cfg.plants_table, pid,
 	    &plant);
@@ -306,11 +320,8 @@ h_my_plants_delete(struct ctx *c)
 	const char *pid = c->param[0];
 	enum err e;
 
-	if ((e = need_email(c)) != ERR_OK)
+	if ((e = kept_plant_request(c, pid)) != ERR_OK)
 		return e;
-	if (!plants_valid_id(pid, strlen(pid)))
-		return hc_fail(c, ERR_NOT_FOUND,
-		    "you keep no plant with this id");
 	e = user_plants_delete(&c->app->ddb, c->a, users_table(c),
 	    c->who->email, pid, (int64_t)time(NULL));
 	if (e == ERR_NOT_FOUND)
