@@ -229,6 +229,22 @@ plants_get(struct ddb *d, struct arena *a, const char *table, const char *id,
 	return e;
 }
 
+void
+plants_stamp(struct json_object *item, int64_t now_ms)
+{
+	json_object_object_add(item, "catalog",
+	    json_object_new_string(PLANTS_CATALOG_KEY));
+	json_object_object_add(item, "changed_at", json_object_new_int64(now_ms));
+}
+
+bool
+plants_is_tombstone(struct json_object *item)
+{
+	bool deleted;
+
+	return jx_bool(item, "deleted", &deleted) && deleted;
+}
+
 /* Lower-case, '_' as ' ': the form "q" is compared in. */
 static void
 fold(char *s)

@@ -95,6 +95,27 @@ enum err plants_replace(struct ddb *d, struct arena *a, const char *table,
 enum err plants_delete(struct ddb *d, struct arena *a, const char *table,
     const char *id, int64_t expected);
 
+/*
+ * The stored item of a plant carries, beside the schema's fields and
+ * "version", what the workers' catalog snapshot follows changes by
+ * (store/catalog.h): "catalog" = PLANTS_CATALOG_KEY (the partition key of
+ * the index PLANTS_CHANGES_INDEX) and "changed_at" (milliseconds since
+ * the epoch of the write).  A deleted plant stays as a tombstone for
+ * PLANTS_TOMBSTONE_DAYS: "deleted": true and "expires_at" (epoch seconds,
+ * the table's TTL attribute), with its version and changed_at moved on;
+ * every reader treats a tombstone as no plant at all, and a create over
+ * one continues its version.
+ */
+#define PLANTS_CATALOG_KEY    "plants"
+#define PLANTS_CHANGES_INDEX  "catalog-changes"
+#define PLANTS_TOMBSTONE_DAYS 30
+
+/* plants_stamp - set item's "catalog" and "changed_at" (now_ms). */
+void plants_stamp(struct json_object *item, int64_t now_ms);
+
+/* plants_is_tombstone - item is a deleted plant's tombstone. */
+bool plants_is_tombstone(struct json_object *item);
+
 /* plants_matches - does plant pass filter f?  (Exposed for tests.) */
 bool plants_matches(struct json_object *plant, const struct plant_filter *f);
 
