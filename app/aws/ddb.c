@@ -520,9 +520,22 @@ ddb_query(struct ddb *d, struct arena *a, const char *table,
     const struct ddb_expr *e, struct json_object *start_key, int limit,
     bool forward, struct ddb_page *page)
 {
+	return ddb_query_index(d, a, table, NULL, e, start_key, limit, forward,
+	    page);
+}
+
+enum err
+ddb_query_index(struct ddb *d, struct arena *a, const char *table,
+    const char *index, const struct ddb_expr *e,
+    struct json_object *start_key, int limit, bool forward,
+    struct ddb_page *page)
+{
 	struct json_object *b = request(table), *ans;
 	enum err err;
 
+	if (index != NULL)
+		json_object_object_add(b, "IndexName",
+		    json_object_new_string(index));
 	add_expr(b, e, "KeyConditionExpression");
 	add_paging(b, start_key, limit);
 	if (!forward)

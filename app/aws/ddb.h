@@ -106,6 +106,12 @@ enum err ddb_query(struct ddb *d, struct arena *a, const char *table,
     const struct ddb_expr *e, struct json_object *start_key, int limit,
     bool forward, struct ddb_page *page);
 
+/* ddb_query_index - ddb_query on the table's index (NULL: the table). */
+enum err ddb_query_index(struct ddb *d, struct arena *a, const char *table,
+    const char *index, const struct ddb_expr *e,
+    struct json_object *start_key, int limit, bool forward,
+    struct ddb_page *page);
+
 /*
  * ddb_batch_get - get keys (a plain array of key objects, any number) from
  * table; *items receives the plain items found, in no particular order.

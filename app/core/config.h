@@ -26,6 +26,9 @@ struct config {
 	char *users_table;        /* USERS_TABLE */
 	char *subscriptions_table;/* SUBSCRIPTIONS_TABLE */
 	char *plans_file;         /* GROWVRD_PLANS_FILE */
+	char *cache_dir;          /* GROWVRD_CACHE_DIR: the catalog snapshot */
+	char *ctl_path;           /* GROWVRD_CTL: growvrdctl, for catalog
+	                             builds ("" = beside the worker) */
 	char *log_level;          /* GROWVRD_LOG_LEVEL */
 	long  aws_timeout_ms;     /* GROWVRD_AWS_TIMEOUT_MS */
 	long  aws_connect_timeout_ms; /* GROWVRD_AWS_CONNECT_TIMEOUT_MS */

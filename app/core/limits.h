@@ -7,6 +7,8 @@
 #ifndef GROWVRD_LIMITS_H
 #define GROWVRD_LIMITS_H
 
+#include <stdint.h>
+
 #define LIM_BODY_MAX        (64 * 1024)   /* request body (nginx checks first) */
 #define LIM_ARENA_MAX       (4 * 1024 * 1024) /* per-request memory */
 #define LIM_JSON_DEPTH      32            /* API.md: outer object is level 1 */
@@ -23,5 +25,14 @@
 #define LIM_RESP_MAX        (2 * 1024 * 1024) /* one response body */
 #define LIM_LIST_MAX        100           /* ?limit= upper bound */
 #define LIM_LIST_DEFAULT    20            /* ?limit= default */
+#define LIM_FILTER_MAX      64            /* one catalog filter value, q too */
+
+/*
+ * The catalog snapshot (store/catalog.h).  Offsets inside it are 32-bit,
+ * so a file stays under 4 GiB; 2 GiB holds about 1.7 million plants of
+ * the seed's size (a plant takes about 1.2 KiB in it).
+ */
+#define LIM_CATALOG_FILE_MAX  ((uint64_t)2 << 30)
+#define LIM_CATALOG_PLANTS    2000000
 
 #endif

@@ -17,6 +17,7 @@
 #include "ctl/ctl.h"
 #include "http/ctx.h"
 #include "json/jx.h"
+#include "store/catalog_sync.h"
 #include "store/plants.h"
 
 #define IMPORT_FILE_MAX (16 * 1024 * 1024)
@@ -67,6 +68,7 @@ put_new(struct app *app, struct arena *a, struct json_object *plant,
 
 	if (jx_get(plant, "version") == NULL)
 		json_object_object_add(plant, "version", json_object_new_int(1));
+	plants_stamp(plant, catalog_now_ms());
 	err = ddb_put_item(&app->ddb, a, app->cfg.plants_table, plant, &e);
 	*created = err == ERR_OK;
 	return err == ERR_PRECONDITION ? ERR_OK : err;
@@ -187,9 +189,13 @@ export_all(struct app *app, struct arena *a)
 		if (e != ERR_OK)
 			return e;
 		n = json_object_array_length(page.items);
-		for (i = 0; i < n; i++)
-			json_object_array_add(all, json_object_get(
-			    json_object_array_get_idx(page.items, i)));
+		for (i = 0; i < n; i++) {
+			struct json_object *it =
+			    json_object_array_get_idx(page.items, i);
+			if (!plants_is_tombstone(it))
+				json_object_array_add(all, json_object_get(
+				    plants_canonical(a, it)));
+		}
 	} while ((start = page.last_key) != NULL);
 	json_object_array_sort(all, by_id);
 	n = json_object_array_length(all);

@@ -22,6 +22,8 @@ static const struct {
 	  "tables create|describe|delete  manage the DynamoDB tables" },
 	{ "plants",       cmd_plants,
 	  "plants import FILE.tsv|FILE.json | plants export   the catalog" },
+	{ "catalog",      cmd_catalog,
+	  "catalog build [--if-missing] | catalog info   the host's snapshot" },
 	{ "routes",       cmd_routes,
 	  "routes                         print the route table" },
 };

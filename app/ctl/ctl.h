@@ -11,5 +11,6 @@ int cmd_verify_token(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 int cmd_plants(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
 
 #endif

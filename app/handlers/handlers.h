@@ -34,6 +34,14 @@ enum err h_plants_create(struct ctx *c);
 enum err h_plants_replace(struct ctx *c);
 enum err h_plants_delete(struct ctx *c);
 
+struct catalog;
+
+/*
+ * hc_catalog - the host's catalog snapshot for this request, or NULL with
+ * the detail and Retry-After set (return ERR_UNAVAILABLE then).
+ */
+const struct catalog *hc_catalog(struct ctx *c);
+
 /* recommendations.c */
 enum err h_recommendations(struct ctx *c);
 

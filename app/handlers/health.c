@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "handlers/handlers.h"
 #include "http/resp.h"
+#include "store/catalog_sync.h"
 
 #define READY_CACHE_SECONDS 5
 
@@ -64,26 +65,38 @@ check_jwks(struct ctx *c)
 	return verdict;
 }
 
+/* The host's catalog snapshot is there (a build runs when it is not). */
+static const char *
+check_catalog(struct ctx *c)
+{
+	if (c->app->catalog == NULL)
+		return "no cache directory";
+	return catalog_sync_get(c->app->catalog, &c->app->ddb,
+	    catalog_now_ms()) != NULL ? "ok" : "loading";
+}
+
 enum err
 h_readyz(struct ctx *c)
 {
 	struct app *app = c->app;
 	time_t now = time(NULL);
-	const char *ddb, *jwks;
+	const char *ddb, *jwks, *cat;
 
 	if (app->ready_at == 0 || now - app->ready_at >= READY_CACHE_SECONDS) {
 		ddb = check_dynamodb(c);
 		jwks = check_jwks(c);
+		cat = check_catalog(c);
 		app->ready_status = strcmp(ddb, "ok") == 0 &&
-		    strcmp(jwks, "ok") == 0 ? 200 : 503;
+		    strcmp(jwks, "ok") == 0 && strcmp(cat, "ok") == 0 ? 200 : 503;
 		snprintf(app->ready_body, sizeof(app->ready_body),
 		    "{\"status\":\"%s\",\"checks\":{\"dynamodb\":\"%s\","
-		    "\"jwks\":\"%s\"}}", app->ready_status == 200 ? "ready" :
-		    "not_ready", ddb, jwks);
+		    "\"jwks\":\"%s\",\"catalog\":\"%s\"}}",
+		    app->ready_status == 200 ? "ready" : "not_ready", ddb, jwks,
+		    cat);
 		app->ready_at = now;
 		if (app->ready_status != 200)
 			log_kv(LOG_WARN, "not ready", "dynamodb", ddb, "jwks", jwks,
-			    NULL);
+			    "catalog", cat, NULL);
 	}
 	c->resp->status = app->ready_status;
 	c->resp->content_type = "application/json";

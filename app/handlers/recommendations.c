@@ -4,9 +4,10 @@
  * Order of work: the query is checked first (a 400 costs no quota); then
  * one use is counted against the caller's monthly plant_recommendations
  * allowance with a single conditional update (store/quota.h), a 429 with
- * Retry-After when it is used up; then the catalog is scored
- * (store/recommend.h, docs/recommendations.md).  If the catalog cannot be
- * read after the use was counted, the use is given back.
+ * Retry-After when it is used up; then the whole catalog is ranked from
+ * the host's snapshot (store/catalog.h, store/recommend.h,
+ * docs/recommendations.md).  Without a snapshot the answer is a 503 that
+ * counts nothing.
  */
 #include <string.h>
 #include <time.h>
@@ -19,14 +20,14 @@
 #include "http/resp.h"
 #include "json/jx.h"
 #include "store/plans.h"
-#include "store/plants.h"
+#include "core/limits.h"
+#include "store/catalog.h"
 #include "store/quota.h"
 #include "store/recommend.h"
 #include "store/subscriptions.h"
 
 #define REC_LIMIT_DEFAULT 5
 #define REC_LIMIT_MAX     100
-#define CATALOG_MAX       4000     /* plants scored at most */
 
 /* Read and check every parameter; an ill-formed one is a 400. */
 static enum err
@@ -106,21 +107,37 @@ take_one(struct ctx *c, time_t now, const char *period, int64_t *used,
 	return ERR_OK;
 }
 
-/* The whole catalog (it is small), unfiltered: the scorer decides. */
+/*
+ * The best plants of the whole catalog: ranked from the snapshot's facts,
+ * then each chosen plant parsed once for its reasons.
+ */
 static enum err
-read_catalog(struct ctx *c, struct json_object **plants)
+rank(struct ctx *c, const struct catalog *cat, const struct rec_query *q,
+    int limit, struct json_object **items)
 {
-	struct plant_filter all;
-	struct json_object *next;
-	enum err e;
+	size_t pos[REC_LIMIT_MAX], i, n;
+	int scores[REC_LIMIT_MAX], score;
+	struct json_object *plant, *entry, *reasons;
+	struct catalog_plant p;
+	const char *why;
 
-	memset(&all, 0, sizeof(all));
-	e = plants_list(&c->app->ddb, c->a, c->app->cfg.plants_table, &all,
-	    CATALOG_MAX, NULL, plants, &next);
-	if (e == ERR_OK && next != NULL)
-		log_kv(LOG_WARN, "catalog larger than the recommendation scan; "
-		    "only the first part is scored", NULL);
-	return e;
+	*items = jx_own(c->a, json_object_new_array());
+	n = catalog_rank(cat, q, (size_t)limit, pos, scores);
+	for (i = 0; i < n; i++) {
+		catalog_plant(cat, pos[i], &p);
+		if (jx_parse(c->a, p.json, p.json_len, LIM_BODY_MAX,
+		    LIM_JSON_DEPTH, &plant, &why) != ERR_OK)
+			return ERR_INTERNAL;
+		reasons = json_object_new_array();
+		entry = json_object_new_object();
+		json_object_array_add(*items, entry);
+		json_object_object_add(entry, "plant", json_object_get(plant));
+		json_object_object_add(entry, "score",
+		    json_object_new_int(scores[i]));
+		json_object_object_add(entry, "reasons", reasons);
+		recommend_score(plant, q, &score, reasons);
+	}
+	return ERR_OK;
 }
 
 static struct json_object *
@@ -141,7 +158,8 @@ answer(struct ctx *c, struct json_object *items, int64_t used, int64_t limit,
 enum err
 h_recommendations(struct ctx *c)
 {
-	struct json_object *plants, *items;
+	const struct catalog *cat;
+	struct json_object *items;
 	char period[QUOTA_PERIOD_LEN];
 	struct rec_query q;
 	int64_t used = 0, limit = 0;
@@ -151,14 +169,13 @@ h_recommendations(struct ctx *c)
 
 	if ((e = parse_query(c, &q, &max)) != ERR_OK)
 		return e;
+	/* No snapshot yet: a 503 that costs no quota. */
+	if ((cat = hc_catalog(c)) == NULL)
+		return ERR_UNAVAILABLE;
 	quota_period(now, period);
 	if ((e = take_one(c, now, period, &used, &limit)) != ERR_OK)
 		return e;
-	items = NULL;
-	if ((e = read_catalog(c, &plants)) == ERR_OK &&
-	    (items = recommend_rank(c->a, plants, &q, (size_t)max)) == NULL)
-		e = ERR_INTERNAL;
-	if (e != ERR_OK) {
+	if ((e = rank(c, cat, &q, max, &items)) != ERR_OK) {
 		/* Not the caller's fault: the use is given back. */
 		if (quota_refund(&c->app->ddb, c->a,
 		    c->app->cfg.subscriptions_table, c->who->sub,
@@ -166,7 +183,8 @@ h_recommendations(struct ctx *c)
 		    ERR_OK)
 			log_kv(LOG_WARN, "could not give back a counted "
 			    "recommendation", NULL);
-		return hc_fail(c, e, "the catalog cannot be read right now");
+		return hc_fail(c, e, "the recommendations cannot be made "
+		    "right now");
 	}
 	resp_json(c->resp, 200, answer(c, items, used, limit, period));
 	return ERR_OK;

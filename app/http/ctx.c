@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/email.h"
 #include "auth/jwks.h"
@@ -14,6 +15,7 @@
 #include "core/log.h"
 #include "net/httpc.h"
 #include "store/cursor.h"
+#include "store/catalog_sync.h"
 #include "store/plans.h"
 
 static enum log_level
@@ -43,6 +45,29 @@ app_load_plans(struct app *app)
 	    app->cfg.plans_file, "why", why, "plan_index",
 	    idx >= 0 ? at : NULL, "hint", "set GROWVRD_PLANS_FILE", NULL);
 	return false;
+}
+
+/* The catalog snapshot's sync state; growvrdctl is looked for beside the
+ * running program unless GROWVRD_CTL names it. */
+static struct catalog_sync *
+open_catalog(const struct config *cfg)
+{
+	char exe[4096], ctl[4096 + 16];
+	ssize_t n;
+	char *slash;
+
+	ctl[0] = '\0';
+	if (cfg->ctl_path[0] != '\0')
+		snprintf(ctl, sizeof(ctl), "%s", cfg->ctl_path);
+	else if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(ctl, sizeof(ctl), "%s/growvrdctl", exe);
+		}
+	}
+	return catalog_sync_new(cfg->cache_dir, cfg->plants_table,
+	    ctl[0] != '\0' ? ctl : NULL);
 }
 
 bool
@@ -77,6 +102,7 @@ app_open(struct app *app)
 	app->emails = email_cache_new();
 	app->ddb.aws = app->aws;
 	app->ddb.endpoint = app->cfg.dynamodb_endpoint;
+	app->catalog = open_catalog(&app->cfg);
 	{
 		const char *k = getenv("GROWVRD_CURSOR_KEY");
 		if (k == NULL || *k == '\0')
@@ -89,6 +115,7 @@ app_open(struct app *app)
 void
 app_close(struct app *app)
 {
+	catalog_sync_free(app->catalog);
 	email_cache_free(app->emails);
 	plans_free(app->plans);
 	if (app->jwks != NULL)

@@ -29,6 +29,7 @@ struct jwks;
 struct email_cache;
 struct principal;
 struct plans;
+struct catalog_sync;
 
 #define CTX_PARAMS_MAX 3
 
@@ -41,6 +42,8 @@ struct app {
 	struct token_config tok;      /* issuer, client id, jwks */
 	struct email_cache *emails;   /* sub -> email for access tokens */
 	struct plans  *plans;         /* conf/plans.json, checked at start */
+	struct catalog_sync *catalog; /* the host's catalog snapshot, or NULL
+	                                 (no usable GROWVRD_CACHE_DIR) */
 	/* /readyz answers are cached for a few seconds. */
 	time_t         ready_at;
 	int            ready_status;

@@ -99,6 +99,16 @@ resp_json(struct resp *r, int status, struct json_object *o)
 }
 
 void
+resp_json_text(struct resp *r, int status, const char *text, size_t n)
+{
+	r->status = status;
+	r->content_type = "application/json";
+	buf_reset(&r->body);
+	if (!buf_append(&r->body, text, n))
+		resp_problem(r, ERR_INTERNAL, "the response is too large", NULL);
+}
+
+void
 resp_empty(struct resp *r, int status)
 {
 	r->status = status;

@@ -14,6 +14,7 @@
 #define GROWVRD_RESP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -54,6 +55,9 @@ bool resp_header(struct resp *r, const char *name, const char *value);
 
 /* resp_json - status and the compact serialization of o as the body. */
 void resp_json(struct resp *r, int status, struct json_object *o);
+
+/* resp_json_text - status and text[0..n), JSON already, as the body. */
+void resp_json_text(struct resp *r, int status, const char *text, size_t n);
 
 /* resp_empty - a status without a body (204). */
 void resp_empty(struct resp *r, int status);

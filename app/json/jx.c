@@ -8,8 +8,7 @@
 #include "core/str.h"
 #include "core/xalloc.h"
 
-/* Objects seen by one scan; deeper documents are refused by depth. */
-#define SCAN_MAX_OBJECTS 4096
+/* Deeper documents are refused by depth. */
 #define JX_DEPTH_MAX     256
 
 static void
@@ -122,15 +121,26 @@ tree_matches(struct json_object *o, const unsigned *counts, long nobj,
 	}
 }
 
+/*
+ * The member counts of every object are kept for one pass: one slot per
+ * '{' of the text (inside strings too, an upper bound), so no legitimate
+ * answer, however many objects it holds, can exceed it.
+ */
 static bool
 no_duplicate_names(const char *text, size_t len, struct json_object *o)
 {
+	const char *p = text, *end = text + len;
 	unsigned *counts;
+	size_t max = 0;
 	long nobj, idx = 0;
 	bool ok;
 
-	counts = xcalloc(SCAN_MAX_OBJECTS, sizeof(*counts));
-	nobj = scan_member_counts(text, len, counts, SCAN_MAX_OBJECTS);
+	while ((p = memchr(p, '{', (size_t)(end - p))) != NULL) {
+		max++;
+		p++;
+	}
+	counts = xcalloc(max + 1, sizeof(*counts));
+	nobj = scan_member_counts(text, len, counts, max);
 	ok = nobj >= 0 && tree_matches(o, counts, nobj, &idx) && idx == nobj;
 	free(counts);
 	return ok;

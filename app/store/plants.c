@@ -11,9 +11,6 @@
 #include "core/str.h"
 #include "json/jx.h"
 
-/* Scan pages read per list call at most: bounds the work of one request. */
-#define PLANTS_SCAN_PAGES 20
-#define PLANTS_SCAN_LIMIT 200
 
 #define S(n, req, max)  { n, JX_STRING, req, 0, max, NULL }
 #define I(n, lo, hi)    { n, JX_INT, true, lo, hi, NULL }
@@ -201,9 +198,8 @@ plants_from_columns(struct arena *a, const char *const *names,
 	return ERR_OK;
 }
 
-/* The plant's members in schema order (DynamoDB keeps no order). */
-static struct json_object *
-canonical(struct arena *a, struct json_object *item)
+struct json_object *
+plants_canonical(struct arena *a, struct json_object *item)
 {
 	struct json_object *o = jx_own(a, json_object_new_object()), *v;
 	size_t i;
@@ -223,9 +219,11 @@ plants_get(struct ddb *d, struct arena *a, const char *table, const char *id,
 	enum err e;
 
 	json_object_object_add(key, "id", json_object_new_string(id));
-	e = ddb_get_item(d, a, table, key, false, plant);
+	/* Strongly consistent: an admin reads back a write at once. */
+	e = ddb_get_item(d, a, table, key, true, plant);
 	if (e == ERR_OK && *plant != NULL)
-		*plant = canonical(a, *plant);
+		*plant = plants_is_tombstone(*plant) ? NULL :
+		    plants_canonical(a, *plant);
 	return e;
 }
 
@@ -298,74 +296,118 @@ plants_matches(struct json_object *plant, const struct plant_filter *f)
 	return true;
 }
 
-/* The key of a plant: {"id": ...}. */
-static struct json_object *
-key_of(struct arena *a, struct json_object *plant)
-{
-	struct json_object *k = jx_own(a, json_object_new_object());
-	const char *id = jx_str(plant, "id", NULL);
+/*
+ * Names and values of a write's expression, added as they are used
+ * (DynamoDB refuses any that the expressions do not use).
+ */
+struct wexpr {
+	struct json_object *names, *values;
+	struct buf          text;
+};
 
-	json_object_object_add(k, "id", json_object_new_string(id ? id : ""));
-	return k;
+static void
+wexpr_init(struct arena *a, struct wexpr *w)
+{
+	w->names = jx_own(a, json_object_new_object());
+	w->values = jx_own(a, json_object_new_object());
+	buf_init(&w->text, 8192);
 }
 
-enum err
-plants_list(struct ddb *d, struct arena *a, const char *table,
-    const struct plant_filter *f, int limit, struct json_object *start_key,
-    struct json_object **items, struct json_object **next_key)
+static void
+name(struct wexpr *w, const char *ph, const char *attr)
 {
-	struct json_object *out = jx_own(a, json_object_new_array());
-	struct ddb_page page;
-	size_t i, n;
-	int pages;
+	json_object_object_add(w->names, ph, json_object_new_string(attr));
+}
+
+static void
+value(struct wexpr *w, const char *ph, struct json_object *v)
+{
+	json_object_object_add(w->values, ph, v);
+}
+
+/* "SET #version = <base> + :one, <stamp>": every write moves the
+ * version and the catalog stamp (store/catalog_sync.h reads them). */
+static void
+set_head(struct wexpr *w, const char *version_base, int64_t now_ms)
+{
+	buf_printf(&w->text, "SET #version = %s + :one, #cat = :cat, "
+	    "#chg = :chg", version_base);
+	name(w, "#version", "version");
+	name(w, "#cat", "catalog");
+	name(w, "#chg", "changed_at");
+	value(w, ":one", json_object_new_int(1));
+	value(w, ":cat", json_object_new_string(PLANTS_CATALOG_KEY));
+	value(w, ":chg", json_object_new_int64(now_ms));
+}
+
+/* ", #fK = :vK" for every schema field of plant but id and version. */
+static void
+set_fields(struct wexpr *w, struct json_object *plant)
+{
+	struct json_object *v;
+	char n[16], val[16];
+	size_t i;
+
+	for (i = 1; i < NSCHEMA - 1; i++) {
+		if (!json_object_object_get_ex(plant, schema[i].name, &v))
+			continue;
+		snprintf(n, sizeof(n), "#f%zu", i);
+		snprintf(val, sizeof(val), ":v%zu", i);
+		buf_printf(&w->text, ", %s = %s", n, val);
+		name(w, n, schema[i].name);
+		value(w, val, json_object_get(v));
+	}
+}
+
+/* The condition of a write to a live plant, at version expected (> 0). */
+static const char *
+live_at(struct wexpr *w, int64_t expected)
+{
+	name(w, "#del", "deleted");
+	if (expected <= 0)
+		return "attribute_exists(id) AND attribute_not_exists(#del)";
+	value(w, ":expected", json_object_new_int64(expected));
+	return "attribute_exists(id) AND attribute_not_exists(#del) AND "
+	    "#version = :expected";
+}
+
+static enum err
+wexpr_run(struct ddb *d, struct arena *a, const char *table, const char *id,
+    struct wexpr *w, const char *condition, struct json_object **stored)
+{
+	struct json_object *key = jx_own(a, json_object_new_object());
+	struct ddb_expr x = { condition, NULL, w->names, w->values };
 	enum err e;
 
-	*items = NULL;
-	*next_key = NULL;
-	for (pages = 0; pages < PLANTS_SCAN_PAGES; pages++) {
-		if ((e = ddb_scan(d, a, table, start_key, PLANTS_SCAN_LIMIT,
-		    &page)) != ERR_OK)
-			return e;
-		n = json_object_array_length(page.items);
-		for (i = 0; i < n; i++) {
-			struct json_object *p = json_object_array_get_idx(
-			    page.items, i);
-			if (!plants_matches(p, f))
-				continue;
-			json_object_array_add(out,
-			    json_object_get(canonical(a, p)));
-			if ((int)json_object_array_length(out) == limit) {
-				/* Full: the next page starts after this plant,
-				 * unless it was the very last one. */
-				if (i + 1 < n || page.last_key != NULL)
-					*next_key = key_of(a, p);
-				*items = out;
-				return ERR_OK;
-			}
-		}
-		if ((start_key = page.last_key) == NULL)
-			break;
-	}
-	/* Out of pages for this call: resume where the scan stopped. */
-	*next_key = start_key;
-	*items = out;
-	return ERR_OK;
+	x.update = arena_strndup(a, buf_cstr(&w->text), w->text.len);
+	buf_free(&w->text);
+	json_object_object_add(key, "id", json_object_new_string(id));
+	*stored = NULL;
+	e = ddb_update_item(d, a, table, key, &x, stored);
+	if (e == ERR_OK && *stored == NULL)
+		e = ERR_UPSTREAM;
+	return e;
 }
 
 enum err
 plants_create(struct ddb *d, struct arena *a, const char *table,
-    struct json_object *plant, struct json_object **out)
+    struct json_object *plant, int64_t now_ms, struct json_object **stored)
 {
-	struct ddb_expr cond = { "attribute_not_exists(id)", NULL, NULL, NULL };
+	struct wexpr w;
 	enum err e;
 
-	json_object_object_add(plant, "version", json_object_new_int(1));
-	e = ddb_put_item(d, a, table, plant, &cond);
-	if (e == ERR_PRECONDITION)
-		return ERR_EXISTS;
-	if (e == ERR_OK)
-		*out = canonical(a, plant);
-	return e;
+	/* Over a tombstone the version goes on from the deleted plant's. */
+	wexpr_init(a, &w);
+	set_head(&w, "if_not_exists(#version, :zero)", now_ms);
+	value(&w, ":zero", json_object_new_int(0));
+	set_fields(&w, plant);
+	buf_puts(&w.text, " REMOVE #del, #exp");
+	name(&w, "#del", "deleted");
+	name(&w, "#exp", "expires_at");
+	value(&w, ":true", json_object_new_boolean(1));
+	e = wexpr_run(d, a, table, jx_str(plant, "id", NULL), &w,
+	    "attribute_not_exists(id) OR #del = :true", stored);
+	return e == ERR_PRECONDITION ? ERR_EXISTS : e;
 }
 
 /* After a failed condition: was the plant missing, or stale? */
@@ -381,86 +423,49 @@ which_failed(struct ddb *d, struct arena *a, const char *table,
 	return now == NULL ? ERR_NOT_FOUND : ERR_PRECONDITION;
 }
 
-/* Condition and its values: the plant exists (at version expected). */
-static void
-exists_at(struct arena *a, struct ddb_expr *x, struct json_object *values,
-    int64_t expected)
-{
-	if (expected > 0) {
-		x->condition = "attribute_exists(id) AND #version = :expected";
-		json_object_object_add(values, ":expected",
-		    json_object_new_int64(expected));
-	} else
-		x->condition = "attribute_exists(id)";
-	(void)a;
-}
-
 enum err
 plants_replace(struct ddb *d, struct arena *a, const char *table,
     const char *id, struct json_object *plant, int64_t expected,
-    struct json_object **out)
+    int64_t now_ms, struct json_object **stored)
 {
-	struct json_object *names = jx_own(a, json_object_new_object());
-	struct json_object *values = jx_own(a, json_object_new_object());
-	struct json_object *key = jx_own(a, json_object_new_object());
-	struct ddb_expr x = { NULL, NULL, names, values };
-	struct buf upd;
-	size_t i;
-	int k = 0;
+	struct wexpr w;
+	const char *cond;
 	enum err e;
 
-	buf_init(&upd, 8192);
-	buf_puts(&upd, "SET #version = #version + :one");
-	json_object_object_add(names, "#version",
-	    json_object_new_string("version"));
-	json_object_object_add(values, ":one", json_object_new_int(1));
-	/* Every schema field but the key: all are required, so this is a
-	 * full replace.  Names and values go through placeholders. */
-	for (i = 1; i < NSCHEMA - 1; i++) {
-		struct json_object *v;
-		char n[16], val[16];
-		if (!json_object_object_get_ex(plant, schema[i].name, &v))
-			continue;
-		snprintf(n, sizeof(n), "#f%d", k);
-		snprintf(val, sizeof(val), ":v%d", k);
-		buf_printf(&upd, ", %s = %s", n, val);
-		json_object_object_add(names, n,
-		    json_object_new_string(schema[i].name));
-		json_object_object_add(values, val, json_object_get(v));
-		k++;
-	}
-	exists_at(a, &x, values, expected);
-	x.update = arena_strndup(a, buf_cstr(&upd), upd.len);
-	buf_free(&upd);
-	json_object_object_add(key, "id", json_object_new_string(id));
-	e = ddb_update_item(d, a, table, key, &x, out);
-	if (e == ERR_PRECONDITION)
-		return which_failed(d, a, table, id);
-	if (e == ERR_OK && *out != NULL)
-		*out = canonical(a, *out);
-	return e;
+	wexpr_init(a, &w);
+	set_head(&w, "#version", now_ms);
+	set_fields(&w, plant);
+	cond = live_at(&w, expected);
+	e = wexpr_run(d, a, table, id, &w, cond, stored);
+	return e == ERR_PRECONDITION ? which_failed(d, a, table, id) : e;
 }
 
 enum err
 plants_delete(struct ddb *d, struct arena *a, const char *table,
-    const char *id, int64_t expected)
+    const char *id, int64_t expected, int64_t now_ms,
+    struct json_object **stored)
 {
-	struct json_object *values = jx_own(a, json_object_new_object());
-	struct json_object *names = jx_own(a, json_object_new_object());
-	struct json_object *key = jx_own(a, json_object_new_object());
-	struct ddb_expr x = { NULL, NULL, NULL, values };
+	struct wexpr w;
+	const char *cond;
+	char n[16];
+	size_t i;
 	enum err e;
 
-	exists_at(a, &x, values, expected);
-	if (expected > 0) {
-		json_object_object_add(names, "#version",
-		    json_object_new_string("version"));
-		x.names = names;
-	} else
-		x.values = NULL;
-	json_object_object_add(key, "id", json_object_new_string(id));
-	e = ddb_delete_item(d, a, table, key, &x, NULL);
-	if (e == ERR_PRECONDITION)
-		return which_failed(d, a, table, id);
-	return e;
+	/* A tombstone: the key, the version moved on, the stamp, the TTL;
+	 * the plant's fields go. */
+	wexpr_init(a, &w);
+	set_head(&w, "#version", now_ms);
+	buf_puts(&w.text, ", #del = :true, #exp = :exp REMOVE ");
+	name(&w, "#exp", "expires_at");
+	value(&w, ":true", json_object_new_boolean(1));
+	value(&w, ":exp", json_object_new_int64(now_ms / 1000 +
+	    PLANTS_TOMBSTONE_DAYS * 86400LL));
+	for (i = 1; i < NSCHEMA - 1; i++) {
+		snprintf(n, sizeof(n), "#f%zu", i);
+		buf_printf(&w.text, "%s%s", i > 1 ? ", " : "", n);
+		name(&w, n, schema[i].name);
+	}
+	cond = live_at(&w, expected);
+	e = wexpr_run(d, a, table, id, &w, cond, stored);
+	return e == ERR_PRECONDITION ? which_failed(d, a, table, id) : e;
 }

@@ -7,9 +7,9 @@
  * field table here validates plants from every source: the seed TSV, a
  * JSON import file and the admin API.
  *
- * Listing applies the API's filters in the worker over Scan pages: the
- * catalog is small, "q" is a case-insensitive substring match DynamoDB
- * cannot do, and one code path keeps every filter exact.
+ * Lists, searches and recommendations read the host's catalog snapshot
+ * (store/catalog.h), not this module; single reads and writes go to
+ * DynamoDB here.
  *
  * Ownership: every tree returned lives in the caller's arena.
  */
@@ -63,37 +63,32 @@ enum err plants_get(struct ddb *d, struct arena *a, const char *table,
     const char *id, struct json_object **plant);
 
 /*
- * plants_list - up to limit plants matching f, from start_key (plain key
- * object or NULL).  *items = plain array; *next_key = where the next page
- * starts, or NULL at the end.
- */
-enum err plants_list(struct ddb *d, struct arena *a, const char *table,
-    const struct plant_filter *f, int limit, struct json_object *start_key,
-    struct json_object **items, struct json_object **next_key);
-
-/*
- * plants_create - put a new plant (version 1) unless its id exists:
- * ERR_EXISTS then.  *out = the stored plant.
+ * plants_create - create the plant (version 1, or the version after a
+ * tombstone's) unless a live plant has its id: ERR_EXISTS then.  *stored
+ * = the stored item (store/catalog_build.h takes it; plants_canonical
+ * makes the API's plant of it).
  */
 enum err plants_create(struct ddb *d, struct arena *a, const char *table,
-    struct json_object *plant, struct json_object **out);
+    struct json_object *plant, int64_t now_ms, struct json_object **stored);
 
 /*
  * plants_replace - replace every field of the plant with id in one
  * UpdateItem that also increments its version; with expected > 0 only if
  * the stored version is expected.  ERR_NOT_FOUND when there is no such
- * plant, ERR_PRECONDITION when it is stale.  *out = the stored plant.
+ * plant, ERR_PRECONDITION when it is stale.  *stored as plants_create.
  */
 enum err plants_replace(struct ddb *d, struct arena *a, const char *table,
     const char *id, struct json_object *plant, int64_t expected,
-    struct json_object **out);
+    int64_t now_ms, struct json_object **stored);
 
 /*
- * plants_delete - delete the plant with id, with expected > 0 only at
- * that version.  ERR_NOT_FOUND / ERR_PRECONDITION as plants_replace.
+ * plants_delete - turn the plant with id into a tombstone, with
+ * expected > 0 only at that version.  ERR_NOT_FOUND / ERR_PRECONDITION
+ * as plants_replace; *stored = the tombstone.
  */
 enum err plants_delete(struct ddb *d, struct arena *a, const char *table,
-    const char *id, int64_t expected);
+    const char *id, int64_t expected, int64_t now_ms,
+    struct json_object **stored);
 
 /*
  * The stored item of a plant carries, beside the schema's fields and
@@ -109,6 +104,12 @@ enum err plants_delete(struct ddb *d, struct arena *a, const char *table,
 #define PLANTS_CATALOG_KEY    "plants"
 #define PLANTS_CHANGES_INDEX  "catalog-changes"
 #define PLANTS_TOMBSTONE_DAYS 30
+
+/*
+ * plants_canonical - the plant of a stored item as the API shows it: the
+ * schema's members in schema order, "version" last, nothing else.
+ */
+struct json_object *plants_canonical(struct arena *a, struct json_object *item);
 
 /* plants_stamp - set item's "catalog" and "changed_at" (now_ms). */
 void plants_stamp(struct json_object *item, int64_t now_ms);

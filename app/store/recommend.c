@@ -67,6 +67,11 @@ static const struct {
 	{ "expert", REC_EXP_EXPERT, 10 },
 };
 
+/* Humidity points by humidity level (1 low .. 3 high), in a humid room
+ * and elsewhere. */
+static const int humid[4] = { 0, 0, 6, 10 };
+static const int dry[4] = { 0, 10, 8, 3 };
+
 /* Rooms whose air is usually humid. */
 static const char *const humid_rooms[] = { "bathroom", "kitchen" };
 
@@ -270,8 +275,6 @@ static int
 score_humidity(struct json_object *plant, const char *loc, const char *room,
     struct json_object *reasons)
 {
-	static const int humid[4] = { 0, 0, 6, 10 };   /* by level */
-	static const int dry[4] = { 0, 10, 8, 3 };
 	int h = humidity_level(plant);
 	const char *a = article(room);
 
@@ -371,6 +374,69 @@ recommend_score(struct json_object *plant, const struct rec_query *q,
 	else if (known && toxic)
 		reason(reasons, "It is toxic to pets; keep it out of their "
 		    "reach.");
+	*score = s;
+	return true;
+}
+
+void
+recommend_facts(struct json_object *plant, struct rec_facts *f)
+{
+	enum rec_light lo, hi;
+	int64_t diff;
+	bool b;
+
+	memset(f, 0, sizeof(*f));
+	if (recommend_plant_light(jx_str(plant, "natural_sunlight_needs", NULL),
+	    &lo, &hi)) {
+		f->light_lo = (uint8_t)lo;
+		f->light_hi = (uint8_t)hi;
+	}
+	f->humidity = (uint8_t)humidity_level(plant);
+	if (jx_int(plant, "difficulty", 1, 10, &diff))
+		f->difficulty = (uint8_t)diff;
+	f->indoor = jx_bool(plant, "indoor_compatible", &b) ? (int8_t)b : -1;
+	f->toxic = jx_bool(plant, "toxic_to_pets", &b) ? (int8_t)b : -1;
+}
+
+bool
+recommend_quick(const struct rec_facts *f, bool at_location,
+    const struct rec_query *q, int *score)
+{
+	int s = 0, d, comfort = 10;
+	size_t i;
+
+	*score = 0;
+	if (q->pet_safe && f->toxic != 0)
+		return false;
+	if (q->light != REC_LIGHT_ANY) {
+		if (f->light_lo == REC_LIGHT_ANY)
+			s += PTS_LIGHT_UNKNOWN;
+		else if (q->light >= f->light_lo && q->light <= f->light_hi)
+			s += PTS_LIGHT_MATCH;
+		else {
+			d = q->light < f->light_lo ?
+			    (int)f->light_lo - (int)q->light :
+			    (int)q->light - (int)f->light_hi;
+			s += d == 1 ? PTS_LIGHT_NEAR : 0;
+		}
+	}
+	if (q->location != NULL) {
+		s += at_location ? PTS_LOCATION : 0;
+		if (f->humidity >= 1 && f->humidity <= 3)
+			s += is_humid_room(q->location) ? humid[f->humidity] :
+			    dry[f->humidity];
+	}
+	if (q->experience != REC_EXP_ANY && f->difficulty != 0) {
+		for (i = 0; i < NELEM(experience); i++)
+			if (experience[i].level == q->experience)
+				comfort = (int)experience[i].comfort;
+		if (f->difficulty <= comfort)
+			s += PTS_EXP_FITS;
+		else if (f->difficulty - comfort <= 2)
+			s += PTS_EXP_STRETCH;
+	}
+	if (f->indoor == 1)
+		s += PTS_INDOORS;
 	*score = s;
 	return true;
 }

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -89,6 +90,31 @@ bool recommend_plant_light(const char *needs, enum rec_light *lo,
  */
 bool recommend_score(struct json_object *plant, const struct rec_query *q,
     int *score, struct json_object *reasons);
+
+/*
+ * The facts of a plant its score depends on, read once from the plant
+ * (the catalog snapshot keeps them per plant), so that the whole catalog
+ * is ranked without parsing a plant; recommend_score is then called for
+ * the chosen few only, for their reasons.
+ */
+struct rec_facts {
+	uint8_t light_lo, light_hi; /* enum rec_light; ANY when not known */
+	uint8_t humidity;           /* 0 not known, 1 low, 2 moderate, 3 high */
+	uint8_t difficulty;         /* 1..10; 0 not known */
+	int8_t  indoor;             /* 1, 0, or -1 not known */
+	int8_t  toxic;              /* 1, 0, or -1 not known */
+};
+
+/* recommend_facts - the facts of plant (a plain plant object). */
+void recommend_facts(struct json_object *plant, struct rec_facts *f);
+
+/*
+ * recommend_quick - the score recommend_score gives a plant with facts f,
+ * from the facts alone; at_location tells whether q->location is one of
+ * its compatible_locations.  False when the plant is left out.
+ */
+bool recommend_quick(const struct rec_facts *f, bool at_location,
+    const struct rec_query *q, int *score);
 
 /*
  * recommend_rank - score every plant of the array plants and return the

@@ -1,5 +1,7 @@
 #include "store/user_plants.h"
 
+#include "store/plants.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,7 +174,8 @@ user_plants_annotate(struct ddb *d, struct arena *a,
 		for (j = 0; j < nf && pid != NULL && match == NULL; j++) {
 			plant = json_object_array_get_idx(found, j);
 			id = jx_str(plant, "id", NULL);
-			if (id != NULL && strcmp(id, pid) == 0)
+			if (id != NULL && strcmp(id, pid) == 0 &&
+			    !plants_is_tombstone(plant))
 				match = plant;
 		}
 		user_plants_set_next(entry, match);

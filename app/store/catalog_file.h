@@ -1,0 +1,61 @@
+/*
+ * catalog_file.h - the snapshot file's layout, shared by its reader
+ * (catalog.c) and its writer (catalog_build.c) only.
+ *
+ *   struct catalog_head                       at 0
+ *   struct catalog_rec   rec[count]           at rec_off, list order
+ *   uint32_t             by_id[count]         at by_id_off: positions
+ *                                             sorted by id
+ *   text                                      at text_off: ids, names,
+ *                                             light needs, locations
+ *                                             ("\nloc\n...\n"), JSON
+ *   search                                    at search_off: per plant,
+ *                                             in list order, folded
+ *                                             "name\nscientific\ntext\n"
+ *
+ * Numbers are in the host's byte order: a snapshot never leaves its host.
+ */
+#ifndef GROWVRD_CATALOG_FILE_H
+#define GROWVRD_CATALOG_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/recommend.h"
+
+#define CATALOG_MAGIC "GVRDCAT\n"
+
+struct catalog_head {
+	char     magic[8];
+	uint32_t format;
+	uint32_t count;
+	uint64_t size;          /* of the whole file */
+	uint64_t id;
+	int64_t  built_ms;
+	int64_t  watermark_ms;
+	int64_t  table_ms;
+	uint64_t rec_off;
+	uint64_t by_id_off;
+	uint64_t text_off, text_len;
+	uint64_t search_off, search_len;
+};
+
+struct catalog_rec {
+	uint32_t id_off, name_off, light_off, loc_off, json_off;
+	uint32_t json_len;
+	uint16_t id_len, name_len, light_len, loc_len;
+	uint32_t search_off, search_len;
+	int64_t  version;
+	int64_t  changed_at;
+	struct rec_facts facts;
+	uint8_t  pad[2];
+};
+
+struct catalog;
+struct catalog_entry;
+
+/* catalog_file_entry - e = views of plant i of c, for catalog_build. */
+void catalog_file_entry(const struct catalog *c, size_t i,
+    struct catalog_entry *e);
+
+#endif
