@@ -143,9 +143,37 @@ test_check(void)
 	arena_free(a);
 }
 
+/* A DynamoDB page holds thousands of objects: no count may refuse it. */
+static void
+test_many_objects(void)
+{
+	struct arena *a = arena_new(0);
+	struct json_object *o;
+	struct buf b;
+	const char *why;
+	int i;
+
+	CASE("jx_parse: 100,000 objects (a Scan page's worth and more)");
+	buf_init(&b, 8 << 20);
+	buf_putc(&b, '[');
+	for (i = 0; i < 100000; i++)
+		buf_puts(&b, i ? ",{\"S\":{\"k\":{}}}" : "{\"S\":{\"k\":{}}}");
+	buf_putc(&b, ']');
+	CHECK(jx_parse(a, b.data, b.len, b.len, 64, &o, &why) == ERR_OK);
+	CHECK(json_object_array_length(o) == 100000);
+	/* The duplicate check still sees the last of them. */
+	b.len -= 6;
+	buf_puts(&b, "},\"k\":1}]");
+	CHECK(jx_parse(a, b.data, b.len, b.len, 64, &o, &why) != ERR_OK);
+	END_CASE();
+	buf_free(&b);
+	arena_free(a);
+}
+
 int
 main(void)
 {
+	test_many_objects();
 	test_parse();
 	test_check();
 	return harness_done();
