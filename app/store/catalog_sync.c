@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -324,9 +325,18 @@ install_changes(struct catalog_sync *s, struct poll_state *st,
 	m.table_ms = info.table_ms;
 	if (n > 0 && catalog_build(s->cur, changes, n, &m, false, s->snap,
 	    &applied) == ERR_OK && applied > 0) {
+		char nplants[24], nch[24], ms[24];
 		remap(s);
 		cur_info(s, &info);
+		snprintf(nplants, sizeof(nplants), "%zu", info.count);
+		snprintf(nch, sizeof(nch), "%zu", applied);
+		snprintf(ms, sizeof(ms), "%lld",
+		    (long long)(catalog_now_ms() - now_ms));
+		log_kv(LOG_INFO, "catalog snapshot installed", "plants", nplants,
+		    "changes", nch, "ms", ms, NULL);
 	}
+	/* A build's large blocks go back: workers must not grow. */
+	malloc_trim(0);
 	st->snap_id = info.id;
 	st->watermark_ms = watermark_ms;
 }
@@ -376,7 +386,7 @@ poll_changes(struct catalog_sync *s, struct ddb *d, struct poll_state *st,
 			    json_object_new_string(st->resume_id));
 		}
 		e = ddb_query_index(d, a, s->table, PLANTS_CHANGES_INDEX, &x,
-		    start, 0, true, &page);
+		    start, CATALOG_POLL_ITEMS, true, &page);
 		if (e == ERR_OK)
 			collect(s, a, page.items, &changes, &n, &cap,
 			    &max_changed);

@@ -17,8 +17,8 @@
  * - At most once a CATALOG_POLL_MS per host, the first worker to read
  *   after that asks DynamoDB what changed (a Query of the Plants index
  *   PLANTS_CHANGES_INDEX for changed_at from the watermark less
- *   CATALOG_OVERLAP_MS, at most CATALOG_POLL_PAGES pages, resumed by the
- *   next poll) and installs a new snapshot when anything did: writes made
+ *   CATALOG_OVERLAP_MS, at most CATALOG_POLL_PAGES pages of
+ *   CATALOG_POLL_ITEMS, resumed by the next poll) and installs a new snapshot when anything did: writes made
  *   on other hosts, or by growvrdctl, are read within about a second.
  *   The overlap covers writes whose changed_at was taken before another
  *   write's but that became visible after it (retries, clock skew, the
@@ -49,7 +49,8 @@ struct ddb;
 
 #define CATALOG_POLL_MS       1000     /* a host polls this often at most */
 #define CATALOG_OVERLAP_MS    20000    /* > the request deadline + skew */
-#define CATALOG_POLL_PAGES    8        /* Query pages a poll reads */
+#define CATALOG_POLL_PAGES    2        /* Query pages a poll reads, */
+#define CATALOG_POLL_ITEMS    250      /* of this many changes at most */
 #define CATALOG_RETRY_MS      10000    /* after a failed poll */
 #define CATALOG_APPLY_WAIT_MS 2000     /* an admin write waits this long for
                                           the lock, else the poll applies it */
