@@ -18,7 +18,14 @@
 #define LIM_PATH_MAX        1024          /* DOCUMENT_URI / path */
 #define LIM_ID_MAX          64            /* plant and subscription ids */
 #define LIM_CURSOR_MAX      1024          /* opaque cursor, encoded */
-#define LIM_AWS_RESP_MAX    (4 * 1024 * 1024) /* one DynamoDB/Cognito answer */
+/*
+ * One DynamoDB/Cognito answer.  DynamoDB's largest is a BatchGetItem of
+ * 16 MB of item data (a Query or Scan page holds 1 MB); its JSON wraps
+ * every value in a type ({"S":...}), which makes a plant of 1.0 KB as an
+ * item 1.5 KB as text: 2.5 times 16 MB, rounded up.  The buffer grows
+ * with the answer: nothing is reserved.
+ */
+#define LIM_AWS_RESP_MAX    (40 * 1024 * 1024)
 #define LIM_AWS_JSON_DEPTH  64            /* AttributeValue nesting */
 #define LIM_TOKEN_MAX       (16 * 1024)   /* a bearer token */
 #define LIM_JWKS_MAX        (64 * 1024)   /* a JWKS document */
