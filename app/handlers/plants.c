@@ -110,7 +110,7 @@ list_answer(struct ctx *c, const struct catalog *cat, const size_t *pos,
     size_t n, bool more)
 {
 	struct json_object *key = NULL;
-	struct catalog_plant p;
+	struct catalog_entry p;
 	const char *cur = NULL;
 	struct buf b;
 	size_t i;
@@ -171,7 +171,7 @@ h_plants_get(struct ctx *c)
 {
 	struct json_object *plant;
 	const struct catalog *cat;
-	struct catalog_plant p;
+	struct catalog_entry p;
 	const char *id = c->param[0];
 	size_t i;
 	enum err e;

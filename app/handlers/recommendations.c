@@ -118,7 +118,7 @@ rank(struct ctx *c, const struct catalog *cat, const struct rec_query *q,
 	size_t pos[REC_LIMIT_MAX], i, n;
 	int scores[REC_LIMIT_MAX], score;
 	struct json_object *plant, *entry, *reasons;
-	struct catalog_plant p;
+	struct catalog_entry p;
 	const char *why;
 
 	*items = jx_own(c->a, json_object_new_array());

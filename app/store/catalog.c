@@ -11,7 +11,6 @@
 
 #include "core/limits.h"
 #include "core/xalloc.h"
-#include "store/catalog_build.h"
 #include "store/catalog_file.h"
 #include "store/plants.h"
 
@@ -177,23 +176,7 @@ catalog_info(const struct catalog *c, struct catalog_info *out)
 }
 
 void
-catalog_plant(const struct catalog *c, size_t i, struct catalog_plant *p)
-{
-	const struct catalog_rec *r = &c->rec[i];
-
-	p->id = c->text + r->id_off;
-	p->id_len = r->id_len;
-	p->name = c->text + r->name_off;
-	p->name_len = r->name_len;
-	p->json = c->text + r->json_off;
-	p->json_len = r->json_len;
-	p->version = r->version;
-	p->changed_at = r->changed_at;
-	p->facts = r->facts;
-}
-
-void
-catalog_file_entry(const struct catalog *c, size_t i, struct catalog_entry *e)
+catalog_plant(const struct catalog *c, size_t i, struct catalog_entry *e)
 {
 	const struct catalog_rec *r = &c->rec[i];
 

@@ -35,17 +35,19 @@ struct plant_filter;
 
 struct catalog;
 
-/* One plant of a snapshot: views into the mapping. */
-struct catalog_plant {
-	const char       *id;
-	size_t            id_len;
-	const char       *name;
-	size_t            name_len;
-	const char       *json;       /* the plant as served, with version */
-	size_t            json_len;
+/*
+ * One plant: of a snapshot (views into its mapping), or one to write
+ * (store/catalog_build.h; with tombstone, one to remove).
+ */
+struct catalog_entry {
+	const char       *id, *name, *light, *loc, *json, *search;
+	size_t            id_len, name_len, light_len, loc_len, json_len,
+	                  search_len;
 	int64_t           version;
-	int64_t           changed_at; /* ms since the epoch */
+	int64_t           changed_at;  /* ms since the epoch */
 	struct rec_facts  facts;
+	bool              tombstone;
+	char             *owned;       /* the texts' block, or NULL */
 };
 
 /* What a snapshot says of itself. */
@@ -75,7 +77,7 @@ void catalog_close(struct catalog *c);
 void catalog_info(const struct catalog *c, struct catalog_info *out);
 
 /* catalog_plant - plant i (i < count) of the list order. */
-void catalog_plant(const struct catalog *c, size_t i, struct catalog_plant *p);
+void catalog_plant(const struct catalog *c, size_t i, struct catalog_entry *p);
 
 /* catalog_find - *i = the list position of the plant with id. */
 bool catalog_find(const struct catalog *c, const char *id, size_t n,

@@ -314,7 +314,7 @@ catalog_build(const struct catalog *old, struct catalog_entry *changes,
 		    changes[i - 1].id_len) == 0)
 			continue;       /* an older version of the same id */
 		if (old != NULL && catalog_find(old, c->id, c->id_len, &pos)) {
-			struct catalog_plant p;
+			struct catalog_entry p;
 			catalog_plant(old, pos, &p);
 			if (c->version <= p.version)
 				continue;
@@ -338,7 +338,7 @@ catalog_build(const struct catalog *old, struct catalog_entry *changes,
 		while (i < info.count && drop[i])
 			i++;
 		if (i < info.count) {
-			catalog_file_entry(old, i, &olds[i]);
+			catalog_plant(old, i, &olds[i]);
 			if (j == nadd || cmp_list(&olds[i], adds[j]) < 0) {
 				list[nlist++] = &olds[i++];
 				continue;

@@ -23,22 +23,10 @@
 #include <json-c/json.h>
 
 #include "core/err.h"
-#include "store/recommend.h"
+#include "store/catalog.h"
 
 struct arena;
 struct catalog;
-
-/* One plant to write (or, with tombstone, one to remove). */
-struct catalog_entry {
-	const char       *id, *name, *light, *loc, *json, *search;
-	size_t            id_len, name_len, light_len, loc_len, json_len,
-	                  search_len;
-	int64_t           version;
-	int64_t           changed_at;
-	struct rec_facts  facts;
-	bool              tombstone;
-	char             *owned;     /* the texts' block, or NULL */
-};
 
 /*
  * catalog_entry_from_item - the entry of a stored Plants item (plain

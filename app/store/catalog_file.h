@@ -51,11 +51,4 @@ struct catalog_rec {
 	uint8_t  pad[2];
 };
 
-struct catalog;
-struct catalog_entry;
-
-/* catalog_file_entry - e = views of plant i of c, for catalog_build. */
-void catalog_file_entry(const struct catalog *c, size_t i,
-    struct catalog_entry *e);
-
 #endif

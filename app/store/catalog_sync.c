@@ -272,7 +272,7 @@ collect(struct catalog_sync *s, struct arena *a, struct json_object *items,
 
 	for (i = 0; i < len; i++) {
 		struct json_object *it = json_object_array_get_idx(items, i);
-		struct catalog_plant p;
+		struct catalog_entry p;
 		const char *id;
 		size_t id_n;
 		int64_t v, t;

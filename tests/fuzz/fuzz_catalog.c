@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rec_query q = { "kitchen", REC_LIGHT_BRIGHT, REC_EXP_BEGINNER,
 	    false };
 	size_t pos[LIM_LIST_MAX + 1], i, start, pages;
-	struct catalog_plant p;
+	struct catalog_entry p;
 	struct catalog *c;
 	const char *why;
 	int scores[LIM_LIST_MAX];

@@ -42,20 +42,6 @@ static const char *const humid[] = { "low", "moderate", "high", "?" };
 static struct json_object *
 make_plant(struct arena *a, unsigned i, int64_t version)
 {
-	static const char *const names[] = { "id", "name", "scientific_name",
-	    "natural_sunlight_needs", "natural_sunlight_required",
-	    "led_light_requirements", "recommended_light_wattage",
-	    "led_wattage_min", "led_wattage_max", "water_frequency_days",
-	    "humidity_preference", "difficulty", "maintenance",
-	    "indoor_compatible", "description", "compatible_locations", "size",
-	    "temperature_min", "temperature_max", "temperature_ideal",
-	    "watering_method_preference", "drought_tolerance",
-	    "overwatering_sensitivity", "soil_preference",
-	    "soil_replacement_days", "fertilizer_days", "functions",
-	    "growth_rate_days", "toxic_to_pets", "propagation_methods",
-	    "common_pests", "image_url", "product_ids", "care_history",
-	    "perenual_id", "perenual_verified", "created_at", "updated_at",
-	    "searchable_text", "last_updated" };
 	char id[16], name[64], diff[8], locs[64], text[128];
 	const char *values[40] = { id, name, "Sci_Name", NULL, "FALSE", "low",
 	    "15", "10", "20", "14", NULL, diff, "low", NULL, "Hardy.", locs,
@@ -63,9 +49,16 @@ make_plant(struct arena *a, unsigned i, int64_t version)
 	    "900", "90", "decoration", "90", NULL, "division", "mealybugs",
 	    "https://example.com/x.jpg", "pr001", "{}", "1", "TRUE",
 	    "2025-01-01", "2025-04-06", text, "2025-04-06" };
+	const char *names[40];
+	const struct jx_field *schema;
 	struct json_object *p;
 	const char *why, *field;
+	size_t n, k;
 
+	/* The columns in schema order, as the seed's header has them. */
+	schema = plants_schema(&n);
+	for (k = 0; k < 40 && k < n; k++)
+		names[k] = schema[k].name;
 	snprintf(id, sizeof(id), "g%05u", i);
 	/* Names collide often: the id orders them then. */
 	snprintf(name, sizeof(name), "%s_%s%s", words[rnd(10)], words[rnd(10)],
@@ -142,7 +135,7 @@ walk_matches(const struct catalog *c, struct json_object **ref, size_t n,
     const struct plant_filter *f, size_t limit)
 {
 	size_t pos[LIM_LIST_MAX + 1], got, i, r = 0, start = 0;
-	struct catalog_plant p;
+	struct catalog_entry p;
 	bool more = true;
 
 	while (more) {
@@ -190,7 +183,7 @@ test_lists(struct arena *a, struct json_object **plants,
 		{ "palm", "indirect", "bedroom", 6, true },
 	};
 	static const size_t limits[] = { 1, 7, 20, 100 };
-	struct catalog_plant p;
+	struct catalog_entry p;
 	size_t i, j;
 	bool ok = true;
 
@@ -276,7 +269,7 @@ test_rank(struct arena *a, struct json_object **ref, const struct catalog *c)
 		for (i = 0; i < n && ok; i++) {
 			struct json_object *w = json_object_array_get_idx(want, i);
 			const char *id = jx_str(jx_get(w, "plant"), "id", NULL);
-			struct catalog_plant p;
+			struct catalog_entry p;
 			int64_t sc;
 			catalog_plant(c, pos[i], &p);
 			ok = jx_int(w, "score", 0, 100, &sc) && sc == scores[i] &&
@@ -293,7 +286,7 @@ test_changes(struct arena *a, struct json_object **ref, struct catalog **cp)
 	struct json_object *ch[40], *t;
 	struct catalog *c = *cp, *c2;
 	struct catalog_info info;
-	struct catalog_plant p, mid;
+	struct catalog_entry p, mid;
 	char mid_name[256], mid_id[LIM_ID_MAX];
 	size_t applied = 0, i, k = 0, pos, start, got, seen = 0;
 	size_t out[LIM_LIST_MAX + 1];
