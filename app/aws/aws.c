@@ -10,6 +10,7 @@
 #include "aws/sigv4.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/deadline.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -27,6 +28,17 @@
 #define AWS_ENDPOINT_MAX      2048
 /* Host, Content-Type, X-Amz-Target, what the signer adds, Authorization */
 #define AWS_HEADERS_MAX       (3 + SIGV4_ADDED_MAX + 1)
+/* No retry is started with less than this left before the deadline. */
+#define AWS_ATTEMPT_MIN_MS    50L
+#define AWS_NAME_MAX          64
+
+/* Each dependency draws on its own retry budget. */
+enum aws_dep {
+	AWS_DEP_DYNAMODB,       /* the policy's own quota (aws_retry) */
+	AWS_DEP_COGNITO,
+	AWS_DEP_OTHER,          /* Secrets Manager, anything else */
+	AWS_DEP__MAX
+};
 
 struct aws {
 	struct httpc          *http;
@@ -35,6 +47,16 @@ struct aws {
 	long                   connect_timeout_ms;
 	long                   timeout_ms;
 	struct retry           retry;
+	int                    quota[AWS_DEP__MAX];  /* [0] unused */
+	/* This request's report (aws_request_begin resets it). */
+	int                    calls;
+	long                   ms;
+	bool                   failed;
+	char                   failed_service[AWS_NAME_MAX];
+	char                   failed_target[AWS_NAME_MAX];
+	char                   failed_error[AWS_NAME_MAX];
+	int                    failed_attempts;
+	long                   failed_ms;
 };
 
 /* The pieces of an endpoint: "scheme://host[:port]" and the path. */
@@ -99,6 +121,8 @@ aws_new(const struct aws_config *cfg, struct httpc *http)
 	aws->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms :
 	    AWS_TIMEOUT_DEFAULT;
 	retry_init(&aws->retry, cfg->max_attempts);
+	aws->quota[AWS_DEP_COGNITO] = RETRY_QUOTA_INITIAL;
+	aws->quota[AWS_DEP_OTHER] = RETRY_QUOTA_INITIAL;
 	aws->creds = creds_new(http);
 	/* Walk the chain once now, so the log says early where the
 	 * credentials come from.  After a failure the provider holds off
@@ -127,6 +151,73 @@ struct creds_provider *
 aws_creds(struct aws *aws)
 {
 	return aws->creds;
+}
+
+void
+aws_request_begin(struct aws *aws, int64_t deadline)
+{
+	httpc_set_deadline(aws->http, deadline);
+	aws->calls = 0;
+	aws->ms = 0;
+	aws->failed = false;
+	aws->failed_service[0] = aws->failed_target[0] = '\0';
+	aws->failed_error[0] = '\0';
+	aws->failed_attempts = 0;
+	aws->failed_ms = 0;
+}
+
+void
+aws_request_report(const struct aws *aws, struct aws_report *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->calls = aws->calls;
+	out->ms = aws->ms;
+	if (!aws->failed)
+		return;
+	out->failed_service = aws->failed_service;
+	out->failed_target = aws->failed_target;
+	out->failed_error = aws->failed_error;
+	out->failed_attempts = aws->failed_attempts;
+	out->failed_ms = aws->failed_ms;
+}
+
+/* Copy s (or "-") into a fixed field, truncated. */
+static void
+copy_name(char *dst, const char *s)
+{
+	snprintf(dst, AWS_NAME_MAX, "%s", s != NULL ? s : "-");
+}
+
+/* Remember the call that failed, for the request's log line. */
+static void
+note_failure(struct aws *aws, const struct aws_call *call, const char *why,
+    int attempts, long ms)
+{
+	aws->failed = true;
+	copy_name(aws->failed_service, call->service);
+	copy_name(aws->failed_target, call->target);
+	copy_name(aws->failed_error, why);
+	aws->failed_attempts = attempts;
+	aws->failed_ms = ms;
+}
+
+/* The retry budget of the call's dependency (NULL: the policy's own). */
+static int *
+budget_of(struct aws *aws, const char *service)
+{
+	if (strcmp(service, "dynamodb") == 0)
+		return NULL;
+	if (strcmp(service, "cognito-idp") == 0)
+		return &aws->quota[AWS_DEP_COGNITO];
+	return &aws->quota[AWS_DEP_OTHER];
+}
+
+/* AWS says the credentials' session has ended. */
+static bool
+expired_token(const char *type)
+{
+	return type != NULL && (strcmp(type, "ExpiredTokenException") == 0 ||
+	    strcmp(type, "ExpiredToken") == 0);
 }
 
 /*
@@ -230,7 +321,7 @@ sign(struct aws *aws, struct arena *a, const struct aws_call *call,
 	if (creds_get(aws->creds, now, &c) != ERR_OK) {
 		log_kv(LOG_ERROR, "aws: no credentials for the call",
 		    "service", call->service, NULL);
-		return ERR_INTERNAL;
+		return ERR_UNAVAILABLE;
 	}
 	memset(&so, 0, sizeof(so));
 	e = sigv4_sign(a, &sr, &c, &so);
@@ -279,7 +370,7 @@ attempt(struct aws *aws, struct arena *a, const struct aws_call *call,
 	}
 	if (!call->unsigned_call &&
 	    (e = sign(aws, a, call, t, sh, nsh, hh, &n)) != ERR_OK)
-		return e;
+		return e;      /* ERR_UNAVAILABLE: no credentials */
 	req.nheaders = n;
 	*net = httpc_do(aws->http, &req, resp);
 	return ERR_OK;
@@ -383,6 +474,36 @@ call_ok(const struct aws_call *call)
 	    (call->body != NULL || call->body_len == 0);
 }
 
+/* Is there time for another attempt after sleeping delay ms? */
+static bool
+time_for(const struct aws *aws, long delay)
+{
+	return deadline_left_ms(httpc_deadline(aws->http)) >=
+	    (int64_t)delay + AWS_ATTEMPT_MIN_MS;
+}
+
+/* An attempt whose outcome is unknown: it may have been applied. */
+static bool
+outcome_unknown(enum err net, const struct httpc_resp *resp)
+{
+	return (net == ERR_UNAVAILABLE && resp->maybe_sent) ||
+	    (net == ERR_OK && resp->status >= 500);
+}
+
+/* Finish the call's accounting; returns e. */
+static enum err
+done(struct aws *aws, const struct aws_call *call,
+    const struct aws_result *res, enum err e, int64_t t0, const char *why)
+{
+	long ms = (long)(deadline_now_ms() - t0);
+
+	aws->calls++;
+	aws->ms += ms;
+	if (e != ERR_OK && e != ERR_UPSTREAM)
+		note_failure(aws, call, why, res->attempts, ms);
+	return e;
+}
+
 enum err
 aws_json_call(struct aws *aws, struct arena *a, const struct aws_call *call,
     struct aws_result *res)
@@ -392,7 +513,8 @@ aws_json_call(struct aws *aws, struct arena *a, const struct aws_call *call,
 	struct target t;
 	enum retry_kind kind = RETRY_NONE;
 	enum err net = ERR_INTERNAL, e;
-	bool quota_empty = false;
+	bool quota_empty = false, unknown = false, refreshed = false;
+	int64_t t0 = deadline_now_ms();
 	long delay;
 
 	memset(res, 0, sizeof(*res));
@@ -405,36 +527,65 @@ aws_json_call(struct aws *aws, struct arena *a, const struct aws_call *call,
 		return ERR_INTERNAL;
 	}
 	retry_call_start(&rc);
+	rc.quota = budget_of(aws, call->service);
 	for (;;) {
 		rc.attempts++;
+		if (unknown)
+			res->replayed = true;
 		e = attempt(aws, a, call, &t, &resp, &net);
 		res->attempts = rc.attempts;
 		res->status = resp.status;
 		res->timed_out = resp.timed_out != 0;
+		res->past_deadline = resp.past_deadline != 0;
 		res->error_type = res->error_message = NULL;
 		if (e != ERR_OK) {
 			res->attempts--;        /* this one was never sent */
 			buf_free(&resp.body);
-			return e;
+			return done(aws, call, res, e, t0, e == ERR_UNAVAILABLE ?
+			    "credentials" : "internal");
 		}
 		if (net == ERR_OK && resp.status >= 200 && resp.status < 300) {
 			retry_success(&aws->retry, &rc);
-			return keep_body(a, &resp.body, res);
+			return done(aws, call, res, keep_body(a, &resp.body, res),
+			    t0, NULL);
 		}
+		if (resp.past_deadline)
+			break;
+		unknown = unknown || outcome_unknown(net, &resp);
 		if (net == ERR_OK)
 			parse_error(a, &resp.body, &res->error_type,
 			    &res->error_message);
+		/* Expired session credentials: fetch new ones, try once
+		 * more (the request was refused, so nothing was applied). */
+		if (net == ERR_OK && !refreshed && !call->unsigned_call &&
+		    expired_token(res->error_type) && time_for(aws, 0)) {
+			refreshed = true;
+			creds_invalidate(aws->creds);
+			rc.attempts--;
+			buf_free(&resp.body);
+			continue;
+		}
 		kind = retry_classify(net, res->timed_out, resp.status,
 		    res->error_type);
 		if (!retry_next(&aws->retry, &rc, kind, &delay, &quota_empty))
 			break;
+		if (!time_for(aws, delay)) {
+			res->past_deadline = true;
+			break;
+		}
 		log_retry(call, res, net, delay);
 		buf_free(&resp.body);
 		retry_sleep(&aws->retry, delay);
 	}
-	e = final_error(net, resp.status, kind);
+	if (expired_token(res->error_type))
+		e = ERR_UNAVAILABLE;
+	else
+		e = res->past_deadline ? ERR_UNAVAILABLE :
+		    final_error(net, resp.status, kind);
 	log_failure(call, res, net, e, quota_empty);
 	if (keep_body(a, &resp.body, res) != ERR_OK)
-		return ERR_TOO_LARGE;
-	return e;
+		return done(aws, call, res, ERR_TOO_LARGE, t0, "too_large");
+	return done(aws, call, res, e, t0, res->past_deadline ? "deadline" :
+	    quota_empty ? "retry_budget" :
+	    failure_name(net, res->timed_out, res->error_type));
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -68,16 +69,54 @@ struct aws_result {
 	                                   Never for clients: may name
 	                                   tables or ARNs */
 	bool        timed_out;          /* the last attempt timed out */
+	bool        past_deadline;      /* stopped: the request's deadline
+	                                   left no time for another try */
+	bool        replayed;           /* an attempt was sent after an
+	                                   earlier one whose outcome is
+	                                   unknown (timeout, lost answer,
+	                                   5xx): a write may have been
+	                                   applied by that earlier one */
 };
+
+/*
+ * What the request's calls cost, for its log line: the last call that
+ * failed (the dependency, its operation, attempts and time) and the
+ * totals.  Strings are copies held by struct aws until the next
+ * aws_request_begin.
+ */
+struct aws_report {
+	int         calls;              /* calls made */
+	long        ms;                 /* time spent in them */
+	const char *failed_service;     /* NULL when none failed */
+	const char *failed_target;
+	const char *failed_error;       /* "timeout", "connection",
+	                                   "ThrottlingException",
+	                                   "deadline", "credentials" ... */
+	int         failed_attempts;
+	long        failed_ms;
+};
+
+/*
+ * aws_request_begin - a new request starts: its deadline (CLOCK_MONOTONIC
+ * ms, core/deadline.h; 0 = none) bounds every later call, attempts and
+ * backoff included (the HTTP client's deadline is set too), and the
+ * report starts empty.
+ */
+void aws_request_begin(struct aws *aws, int64_t deadline);
+
+/* aws_request_report - what the calls since aws_request_begin cost. */
+void aws_request_report(const struct aws *aws, struct aws_report *out);
 
 /*
  * aws_json_call - make the call.  Returns ERR_OK for a 2xx answer;
  * ERR_UPSTREAM for a 4xx error answer that was not retried
  * (res->error_type names it, for the caller to map); ERR_THROTTLED when
  * throttling outlived the retries; ERR_UNAVAILABLE for 5xx, network
- * failures and timeouts that outlived them (or an empty retry quota);
- * ERR_INTERNAL when no credentials can be had (or the call is malformed:
- * a bad endpoint, a signing failure).  An answer past LIM_AWS_RESP_MAX
+ * failures and timeouts that outlived them (or an empty retry quota, or
+ * the request's deadline), and when no credentials can be had;
+ * ERR_INTERNAL when the call is malformed (a bad endpoint, a signing
+ * failure).  An ExpiredToken answer makes the credentials be fetched
+ * again and the call tried once more.  An answer past LIM_AWS_RESP_MAX
  * or with a 1xx/3xx status is ERR_UPSTREAM; ERR_TOO_LARGE when arena a
  * reaches its cap.  res->body holds the last answer, error answers
  * included, and is released with the arena.

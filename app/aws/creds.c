@@ -606,6 +606,16 @@ usable(const struct creds_provider *p, time_t now, time_t margin)
 	    (p->cur.expires == 0 || now < p->cur.expires - margin);
 }
 
+void
+creds_invalidate(struct creds_provider *p)
+{
+	set_clear(&p->cur);
+	p->have = false;
+	p->next_try = 0;
+	log_kv(LOG_WARN, "aws credentials refused as expired; refreshing",
+	    "source", source_names[p->source], NULL);
+}
+
 enum err
 creds_get(struct creds_provider *p, time_t now, struct sigv4_creds *out)
 {

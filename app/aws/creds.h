@@ -71,6 +71,13 @@ void creds_free(struct creds_provider *p);
 enum err creds_get(struct creds_provider *p, time_t now,
     struct sigv4_creds *out);
 
+/*
+ * creds_invalidate - AWS refused the current credentials as expired
+ * (ExpiredToken): forget them, so that the next creds_get walks the
+ * chain at once instead of waiting for their stated expiration.
+ */
+void creds_invalidate(struct creds_provider *p);
+
 /* creds_source - where the current credentials came from. */
 enum creds_source creds_source(const struct creds_provider *p);
 

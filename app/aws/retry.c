@@ -159,6 +159,13 @@ retry_call_start(struct retry_call *c)
 {
 	c->attempts = 0;
 	c->last_cost = 0;
+	c->quota = NULL;
+}
+
+static int *
+budget(struct retry *r, const struct retry_call *c)
+{
+	return c->quota != NULL ? c->quota : &r->quota;
 }
 
 long
@@ -191,11 +198,11 @@ retry_next(struct retry *r, struct retry_call *c, enum retry_kind k,
 	    c->attempts >= r->max_attempts)
 		return false;
 	cost = k == RETRY_TIMEOUT ? RETRY_TIMEOUT_COST : RETRY_COST;
-	if (r->quota < cost) {
+	if (*budget(r, c) < cost) {
 		*quota_empty = true;
 		return false;
 	}
-	r->quota -= cost;
+	*budget(r, c) -= cost;
 	c->last_cost = cost;
 	/* attempts made so far minus one = retries already made */
 	*delay_ms = retry_delay_ms(r, c->attempts - 1);
@@ -205,9 +212,11 @@ retry_next(struct retry *r, struct retry_call *c, enum retry_kind k,
 void
 retry_success(struct retry *r, const struct retry_call *c)
 {
-	r->quota += c->last_cost > 0 ? c->last_cost : RETRY_SUCCESS_REFUND;
-	if (r->quota > RETRY_QUOTA_INITIAL)
-		r->quota = RETRY_QUOTA_INITIAL;
+	int *q = budget(r, c);
+
+	*q += c->last_cost > 0 ? c->last_cost : RETRY_SUCCESS_REFUND;
+	if (*q > RETRY_QUOTA_INITIAL)
+		*q = RETRY_QUOTA_INITIAL;
 }
 
 void

@@ -57,10 +57,16 @@ struct retry {
 	uint64_t        rng;            /* state of the default random source */
 };
 
-/* Per-call state: attempts made, and the cost of the last retry taken. */
+/*
+ * Per-call state: attempts made, the cost of the last retry taken, and
+ * the budget the call draws on (NULL: the policy's own quota).  Each
+ * dependency has its own budget, so a DynamoDB brownout cannot spend
+ * Cognito's retries (struct aws keeps one per service).
+ */
 struct retry_call {
-	int attempts;
-	int last_cost;
+	int  attempts;
+	int  last_cost;
+	int *quota;
 };
 
 /*
@@ -90,7 +96,8 @@ enum retry_kind retry_classify(enum err net, bool timed_out, long status,
 /* retry_is_throttle - error_type names one of the throttling errors. */
 bool retry_is_throttle(const char *error_type);
 
-/* retry_call_start - reset c for a new call (no attempt made yet). */
+/* retry_call_start - reset c for a new call (no attempt made yet),
+ * drawing on the policy's own quota. */
 void retry_call_start(struct retry_call *c);
 
 /*

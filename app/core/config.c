@@ -55,6 +55,10 @@ static const struct setting {
 	  offsetof(struct config, aws_connect_timeout_ms), "1000", 50, 30000 },
 	{ "GROWVRD_AWS_MAX_ATTEMPTS", K_LONG,
 	  offsetof(struct config, aws_max_attempts), "3", 1, 10 },
+	/* nginx's fastcgi_read_timeout (15 s) and systemd's TimeoutStopSec
+	 * (20 s) sit above the default; raise them with it. */
+	{ "GROWVRD_REQUEST_DEADLINE_MS", K_LONG,
+	  offsetof(struct config, request_deadline_ms), "10000", 500, 60000 },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

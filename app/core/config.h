@@ -33,6 +33,7 @@ struct config {
 	long  aws_timeout_ms;     /* GROWVRD_AWS_TIMEOUT_MS */
 	long  aws_connect_timeout_ms; /* GROWVRD_AWS_CONNECT_TIMEOUT_MS */
 	long  aws_max_attempts;   /* GROWVRD_AWS_MAX_ATTEMPTS */
+	long  request_deadline_ms;/* GROWVRD_REQUEST_DEADLINE_MS */
 };
 
 /*

@@ -1,6 +1,7 @@
 #include "http/resp.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "core/arena.h"
 #include "core/limits.h"
@@ -25,7 +26,8 @@ static const struct problem {
 	{ 503, "unavailable", "Service unavailable" },        /* ERR_THROTTLED */
 	{ 429, "quota-exceeded", "Quota exceeded" },          /* ERR_QUOTA */
 	{ 503, "unavailable", "Service unavailable" },        /* ERR_UNAVAILABLE */
-	{ 502, "bad-gateway", "Bad gateway" },                /* ERR_UPSTREAM */
+	/* API 1.1: a dependency answering nonsense is a 503 too. */
+	{ 503, "unavailable", "Service unavailable" },        /* ERR_UPSTREAM */
 	{ 501, "not-implemented", "Not implemented" },        /* ERR_UNSUPPORTED */
 	{ 500, "internal", "Internal error" },                /* ERR_INTERNAL */
 	{ 405, "method-not-allowed", "Method not allowed" },  /* ERR_METHOD */
@@ -75,6 +77,17 @@ static bool
 clean(const char *s)
 {
 	return strpbrk(s, "\r\n") == NULL;
+}
+
+static bool
+has_header(const struct resp *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return true;
+	return false;
 }
 
 bool
@@ -132,6 +145,9 @@ resp_problem(struct resp *r, enum err e, const char *detail,
 
 	r->status = p->status;
 	r->err = e;
+	/* API 1.1: every 503 says when to come back. */
+	if (p->status == 503 && !has_header(r, "Retry-After"))
+		resp_header(r, "Retry-After", RESP_RETRY_AFTER);
 	r->detail = detail != NULL ? detail : p->title;
 	r->content_type = "application/problem+json";
 	buf_reset(b);

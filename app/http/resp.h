@@ -62,11 +62,14 @@ void resp_json_text(struct resp *r, int status, const char *text, size_t n);
 /* resp_empty - a status without a body (204). */
 void resp_empty(struct resp *r, int status);
 
+/* Retry-After (seconds) of a 503: a dependency is down or slow. */
+#define RESP_RETRY_AFTER "2"
+
 /*
  * resp_problem - replace the response with the problem document for e,
  * with detail (our own static or arena text; NULL for the title) and the
  * request id.  Keeps headers already set (Allow, WWW-Authenticate,
- * Retry-After).
+ * Retry-After); a 503 without Retry-After gets RESP_RETRY_AFTER.
  */
 void resp_problem(struct resp *r, enum err e, const char *detail,
     const char *request_id);

@@ -7,7 +7,9 @@
 
 #include "auth/email.h"
 #include "auth/token.h"
+#include "aws/aws.h"
 #include "core/arena.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "http/fcgi.h"
 #include "http/resp.h"
@@ -151,6 +153,50 @@ elapsed_us(const struct timespec *t0)
 	    (t1.tv_nsec - t0->tv_nsec) / 1000L;
 }
 
+/*
+ * The request's deadline: GROWVRD_REQUEST_DEADLINE_MS from when nginx
+ * received it (REQUEST_START, nginx's $msec), else from now.
+ */
+static int64_t
+request_deadline(const struct app *app, struct fcgi *f)
+{
+	const char *s = fcgi_param(f, "REQUEST_START");
+	int64_t start = 0;
+
+	if (s == NULL || !deadline_parse_msec(s, strlen(s), &start))
+		start = 0;
+	return deadline_from_start(start, app->cfg.request_deadline_ms,
+	    deadline_wall_ms(), deadline_now_ms());
+}
+
+/* The request's line: which dependency failed, its attempts and time. */
+static void
+log_request(struct app *app, const struct req *r, const char *route,
+    const struct resp *resp, long micros)
+{
+	struct aws_report rep;
+	char status[8], us[24], calls[16], dep_ms[24], att[16], fms[24];
+
+	aws_request_report(app->aws, &rep);
+	snprintf(status, sizeof(status), "%d", resp->status);
+	snprintf(us, sizeof(us), "%ld", micros);
+	snprintf(calls, sizeof(calls), "%d", rep.calls);
+	snprintf(dep_ms, sizeof(dep_ms), "%ld", rep.ms);
+	snprintf(att, sizeof(att), "%d", rep.failed_attempts);
+	snprintf(fms, sizeof(fms), "%ld", rep.failed_ms);
+	log_kv(resp->status >= 500 ? LOG_WARN : LOG_INFO, "request",
+	    "request_id", r->request_id, "method", r->method_name,
+	    "route", route, "path", r->path ? r->path : "-", "status", status,
+	    "latency_us", us, "error", resp->err != ERR_OK ?
+	    err_name(resp->err) : NULL, "detail", resp->err != ERR_OK ?
+	    resp->detail : NULL, "aws_calls", rep.calls > 0 ? calls : NULL,
+	    "aws_ms", rep.calls > 0 ? dep_ms : NULL,
+	    "dependency", rep.failed_service, "dependency_op",
+	    rep.failed_target, "dependency_error", rep.failed_error,
+	    "dependency_attempts", rep.failed_service ? att : NULL,
+	    "dependency_ms", rep.failed_service ? fms : NULL, NULL);
+}
+
 void
 server_handle(struct app *app, struct fcgi *f, struct arena *a)
 {
@@ -158,11 +204,11 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 	struct req r;
 	struct resp *resp;
 	const char *why = NULL, *route;
-	char status[8], micros[24];
 	enum err e;
 	struct req_io io = { io_param, io_read, f };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	aws_request_begin(app->aws, request_deadline(app, f));
 	/* In the arena: its body is released by the arena's cleanup. */
 	resp = arena_alloc(a, sizeof(*resp));
 	if (resp == NULL)
@@ -173,12 +219,7 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 	if (!resp_send(resp, f, r.request_id, r.method == M_HEAD))
 		log_kv(LOG_INFO, "client went away", "request_id",
 		    r.request_id, NULL);
-	snprintf(status, sizeof(status), "%d", resp->status);
-	snprintf(micros, sizeof(micros), "%ld", elapsed_us(&t0));
-	log_kv(resp->status >= 500 ? LOG_WARN : LOG_INFO, "request",
-	    "request_id", r.request_id, "method", r.method_name,
-	    "route", route, "path", r.path ? r.path : "-", "status", status,
-	    "latency_us", micros, "error", resp->err != ERR_OK ?
-	    err_name(resp->err) : NULL, "detail", resp->err != ERR_OK ?
-	    resp->detail : NULL, NULL);
+	log_request(app, &r, route, resp, elapsed_us(&t0));
+	/* Nothing after the answer runs against this request's clock. */
+	aws_request_begin(app->aws, 0);
 }

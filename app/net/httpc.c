@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 
 #include "core/crypt.h"
+#include "core/deadline.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -18,12 +19,15 @@
 #define HTTPC_HEADERS_MAX     32
 #define HTTPC_CONNECT_DEFAULT 1000L
 #define HTTPC_TOTAL_DEFAULT   3000L
+/* A call is not started with less than this left before the deadline. */
+#define HTTPC_LEFT_MIN_MS     20
 #define TOKEN_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
                     "0123456789!#$%&'*+-.^_`|~"
 
 struct httpc {
-	CURL *curl;
-	char  errbuf[CURL_ERROR_SIZE];
+	CURL   *curl;
+	char    errbuf[CURL_ERROR_SIZE];
+	int64_t deadline;       /* monotonic ms, 0 = none */
 };
 
 /* Where the write callback puts the body, and why it stopped. */
@@ -61,6 +65,18 @@ httpc_new(void)
 		abort();
 	}
 	return h;
+}
+
+void
+httpc_set_deadline(struct httpc *h, int64_t at)
+{
+	h->deadline = at;
+}
+
+int64_t
+httpc_deadline(const struct httpc *h)
+{
+	return h->deadline;
 }
 
 void
@@ -204,13 +220,19 @@ method_known(const char *m)
 /* Set every per-request option; CURLcode of the first that failed. */
 static CURLcode
 set_options(struct httpc *h, const struct httpc_req *req,
-    struct curl_slist *headers, struct sink *sink, size_t max)
+    struct curl_slist *headers, struct sink *sink, size_t max, long left)
 {
 	CURL *c = h->curl;
 	long cto = req->connect_timeout_ms > 0 ? req->connect_timeout_ms :
 	    HTTPC_CONNECT_DEFAULT;
 	long tto = req->timeout_ms > 0 ? req->timeout_ms : HTTPC_TOTAL_DEFAULT;
 	CURLcode rc = CURLE_OK;
+
+	/* The request's deadline caps both timeouts. */
+	if (tto > left)
+		tto = left;
+	if (cto > tto)
+		cto = tto;
 
 #define SET(opt, val) \
 	do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
@@ -250,6 +272,10 @@ set_options(struct httpc *h, const struct httpc_req *req,
 static enum err
 map_curl(CURLcode rc, const struct sink *sink, struct httpc_resp *resp)
 {
+	/* Refused or unresolved: the peer never saw the request. */
+	resp->maybe_sent = rc != CURLE_COULDNT_CONNECT &&
+	    rc != CURLE_COULDNT_RESOLVE_HOST && rc != CURLE_URL_MALFORMAT &&
+	    rc != CURLE_UNSUPPORTED_PROTOCOL && rc != CURLE_OUT_OF_MEMORY;
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		resp->timed_out = 1;
@@ -278,10 +304,13 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 	CURLcode rc;
 	enum err e;
 	long status = 0;
+	int64_t left = deadline_left_ms(h->deadline);
 
 	max = req->max_response > 0 ? req->max_response : LIM_AWS_RESP_MAX;
 	resp->status = 0;
 	resp->timed_out = 0;
+	resp->past_deadline = 0;
+	resp->maybe_sent = 0;
 	buf_init(&resp->body, max);
 	sink.body = &resp->body;
 	sink.too_large = false;
@@ -289,6 +318,12 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 	if (!method_known(req->method) || req->url == NULL ||
 	    (req->body == NULL && req->body_len > 0))
 		return ERR_INVALID;
+	/* Less than a round trip's worth left: do not start. */
+	if (left < HTTPC_LEFT_MIN_MS) {
+		resp->timed_out = 1;
+		resp->past_deadline = 1;
+		return ERR_UNAVAILABLE;
+	}
 	e = build_headers(req, &headers);
 	if (e != ERR_OK)
 		return e;
@@ -296,7 +331,8 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 	/* Forget the last request's options; connections stay cached. */
 	curl_easy_reset(h->curl);
 	h->errbuf[0] = '\0';
-	rc = set_options(h, req, headers, &sink, max);
+	rc = set_options(h, req, headers, &sink, max,
+	    left > INT32_MAX ? INT32_MAX : (long)left);
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(h->curl);
 	if (rc == CURLE_OK) {

@@ -16,6 +16,7 @@
 #define GROWVRD_HTTPC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -43,6 +44,11 @@ struct httpc_resp {
 	long       status;                  /* 0 when no response */
 	struct buf body;                    /* initialised by httpc_do */
 	int        timed_out;               /* the failure was a timeout */
+	int        past_deadline;           /* not sent: no time was left */
+	int        maybe_sent;              /* failed after the request may
+	                                       have reached the peer (not a
+	                                       refused connect, not a
+	                                       deadline already past) */
 };
 
 /* httpc_global_init - once per process, before any thread exists. */
@@ -59,6 +65,18 @@ struct httpc *httpc_new(void);
 
 /* httpc_free - close connections and release.  NULL is a no-op. */
 void httpc_free(struct httpc *h);
+
+/*
+ * httpc_set_deadline - every later call gets at most what is left before
+ * at (CLOCK_MONOTONIC milliseconds, core/deadline.h) as its connect and
+ * total timeouts; 0 removes the deadline.  The worker sets it per
+ * request; a call made when nothing is left fails at once
+ * (ERR_UNAVAILABLE, resp->past_deadline and resp->timed_out set).
+ */
+void httpc_set_deadline(struct httpc *h, int64_t at);
+
+/* httpc_deadline - the deadline set, 0 when none. */
+int64_t httpc_deadline(const struct httpc *h);
 
 /*
  * httpc_do - perform req.  Returns ERR_OK when an HTTP response of any

@@ -11,6 +11,7 @@
 #include "aws/creds.h"
 #include "aws/retry.h"
 #include "core/arena.h"
+#include "core/deadline.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "fake_http.h"
@@ -530,14 +531,14 @@ test_aws_misc(void)
 	END_CASE();
 	aws_free(aws);
 
-	CASE("no credentials: ERR_INTERNAL and nothing sent; unsigned calls "
-	    "need none");
+	CASE("no credentials: ERR_UNAVAILABLE (a 503) and nothing sent; "
+	    "unsigned calls need none");
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	unsetenv("AWS_SESSION_TOKEN");
 	aws = new_aws(1000, 3);
 	atomic_store(&f->requests, 0);
-	CHECK(call(aws, a, f->url, &res) == ERR_INTERNAL);
+	CHECK(call(aws, a, f->url, &res) == ERR_UNAVAILABLE);
 	CHECK(atomic_load(&f->requests) == 0 && res.attempts == 0);
 	uc.endpoint = f->url;
 	CHECK(aws_json_call(aws, a, &uc, &res) == ERR_OK && res.attempts == 1);
@@ -562,6 +563,129 @@ test_aws_misc(void)
 	arena_free(a);
 }
 
+static void
+h_expired_once(struct fake *f, int n, const struct fake_req *r,
+    struct fake_ans *a)
+{
+	(void)f, (void)r;
+	if (n == 0) {
+		a->status = 400;
+		a->body = "{\"__type\":\"com.amazon.coral.service#"
+		    "ExpiredTokenException\",\"message\":\"expired\"}";
+	}
+}
+
+static void
+h_500(struct fake *f, int n, const struct fake_req *r, struct fake_ans *a)
+{
+	(void)f, (void)n, (void)r;
+	a->status = 500;
+	a->body = "{\"__type\":\"InternalServerError\"}";
+}
+
+/* Sleep hook that really sleeps (deadline tests). */
+static void
+real_sleep(void *ctx, long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	(void)ctx;
+	nanosleep(&ts, NULL);
+}
+
+static void
+test_aws_deadline(void)
+{
+	struct arena *a = arena_new(LIM_ARENA_MAX);
+	struct fake *hang = fake_start(h_hang, NULL);
+	struct fake *f;
+	struct aws_result res;
+	struct aws_report rep;
+	struct aws *aws;
+	double t0, took;
+	int64_t ms;
+
+	CASE("nginx's $msec parses; anything else is refused");
+	CHECK(deadline_parse_msec("1712345678.123", 14, &ms) &&
+	    ms == 1712345678123LL);
+	CHECK(deadline_parse_msec("17.5", 4, &ms) && ms == 17500);
+	CHECK(deadline_parse_msec("17", 2, &ms) && ms == 17000);
+	CHECK(!deadline_parse_msec("", 0, &ms));
+	CHECK(!deadline_parse_msec("17.", 3, &ms));
+	CHECK(!deadline_parse_msec("17.1234", 7, &ms));
+	CHECK(!deadline_parse_msec("-1.5", 4, &ms));
+	CHECK(!deadline_parse_msec("1e9", 3, &ms));
+	CHECK(!deadline_parse_msec("12345678901234", 14, &ms));
+	END_CASE();
+
+	CASE("the deadline counts from nginx's start; clock steps are "
+	    "clamped");
+	CHECK(deadline_from_start(9000, 10000, 10000, 500) == 500 + 9000);
+	CHECK(deadline_from_start(0, 10000, 10000, 500) == 10500);
+	CHECK(deadline_from_start(20000, 10000, 10000, 500) == 10500);
+	CHECK(deadline_from_start(1, 10000, 100000, 500) == 500);
+	CHECK(deadline_left_ms(0) > 1000000);
+	END_CASE();
+
+	CASE("a hanging dependency: every attempt fits in the deadline, "
+	    "the call ends at it with ERR_UNAVAILABLE, named in the report");
+	env_creds();
+	aws = new_aws(3000, 3);
+	retry_set_hooks(aws_retry(aws), real_sleep, NULL, NULL);
+	aws_request_begin(aws, deadline_now_ms() + 400);
+	t0 = now_s();
+	CHECK(call(aws, a, hang->url, &res) == ERR_UNAVAILABLE);
+	took = now_s() - t0;
+	CHECK(took < 0.9 && took > 0.3);
+	CHECK(res.past_deadline);
+	aws_request_report(aws, &rep);
+	CHECK(rep.calls == 1 && rep.failed_service != NULL &&
+	    strcmp(rep.failed_service, "dynamodb") == 0 &&
+	    strcmp(rep.failed_error, "deadline") == 0);
+	END_CASE();
+
+	CASE("past the deadline nothing is sent");
+	atomic_store(&hang->requests, 0);
+	aws_request_begin(aws, deadline_now_ms() - 1);
+	CHECK(call(aws, a, hang->url, &res) == ERR_UNAVAILABLE &&
+	    res.past_deadline);
+	CHECK(atomic_load(&hang->requests) == 0);
+	aws_request_begin(aws, 0);
+	END_CASE();
+	aws_free(aws);
+
+	CASE("ExpiredToken: credentials fetched again and the call tried once "
+	    "more, outside the retry budget");
+	f = fake_start(h_expired_once, NULL);
+	aws = new_aws(1000, 1);
+	CHECK(call(aws, a, f->url, &res) == ERR_OK);
+	CHECK(atomic_load(&f->requests) == 2);
+	CHECK(aws_retry(aws)->quota == RETRY_QUOTA_INITIAL);
+	fake_stop(f);
+	END_CASE();
+	aws_free(aws);
+
+	CASE("DynamoDB and Cognito draw on separate retry budgets; a 5xx "
+	    "retried is flagged as a possible replay");
+	f = fake_start(h_500, NULL);
+	aws = new_aws(1000, 3);
+	{
+		struct aws_call cc = { f->url, "cognito-idp",
+		    "AWSCognitoIdentityProviderService.GetUser",
+		    "application/x-amz-json-1.1", "{}", 2, true };
+		CHECK(aws_json_call(aws, a, &cc, &res) == ERR_UNAVAILABLE);
+		CHECK(res.attempts == 3 && res.replayed);
+	}
+	CHECK(aws_retry(aws)->quota == RETRY_QUOTA_INITIAL);
+	CHECK(call(aws, a, f->url, &res) == ERR_UNAVAILABLE);
+	CHECK(aws_retry(aws)->quota == RETRY_QUOTA_INITIAL - 2 * RETRY_COST);
+	fake_stop(f);
+	END_CASE();
+	aws_free(aws);
+	fake_stop(hang);
+	arena_free(a);
+}
+
 int
 main(void)
 {
@@ -575,6 +699,7 @@ main(void)
 	test_aws_quota();
 	test_aws_timeout();
 	test_aws_misc();
+	test_aws_deadline();
 	httpc_free(http);
 	httpc_global_cleanup();
 	return harness_done();
