@@ -37,7 +37,7 @@ endif
 ALL_CFLAGS  = $(STD) $(WARN) $(HARDEN) $(OPT) $(SAN) -Iapp -MMD -MP \
               $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(HARDEN_LD) $(SAN) $(LDFLAGS)
-LIBS        = $(PKG_LIBS) -lm
+LIBS        = $(PKG_LIBS) -lm -pthread
 
 LIB_SRC   := $(filter-out app/main.c app/ctl/%,$(wildcard app/*/*.c))
 CTL_SRC   := $(wildcard app/ctl/*.c)

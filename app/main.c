@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/jwks.h"
@@ -17,6 +18,7 @@
 #include "core/log.h"
 #include "http/ctx.h"
 #include "http/fcgi.h"
+#include "http/live.h"
 #include "http/server.h"
 
 static void
@@ -47,7 +49,7 @@ main(int argc, char **argv)
 	struct app app;
 	struct fcgi *f;
 	struct arena *a;
-	const char *why;
+	const char *why, *health;
 
 	if (!app_open(&app) || !app_load_plans(&app)) {
 		app_close(&app);
@@ -65,6 +67,16 @@ main(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
+	/* /healthz and /readyz beside the worker (http/live.h); after
+	 * fcgi_open, so its threads start with the stop signals blocked. */
+	health = getenv("GROWVRD_HEALTH_SOCKET");
+	if (health != NULL && health[0] != '\0' &&
+	    !live_start(&app, health)) {
+		live_stop();
+		fcgi_close(f);
+		app_close(&app);
+		return 1;
+	}
 	if (app.cfg.jwks_url[0] != '\0' &&
 	    jwks_refresh(app.jwks, token_now(), &why) != ERR_OK)
 		log_kv(LOG_WARN, "JWKS not loaded yet; /readyz retries", "why",
@@ -73,11 +85,14 @@ main(int argc, char **argv)
 	    "region", app.cfg.region, NULL);
 	a = arena_new(LIM_ARENA_MAX);
 	while (fcgi_accept(f)) {
+		live_busy();
 		server_handle(&app, f, a);
 		fcgi_finish(f);
 		arena_reset(a);
+		live_idle();
 	}
 	log_kv(LOG_INFO, "worker stopping", NULL);
+	live_stop();
 	arena_free(a);
 	fcgi_close(f);
 	app_close(&app);

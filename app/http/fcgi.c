@@ -8,6 +8,8 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -26,6 +28,7 @@
  */
 struct fcgi {
 	FCGX_Request req;
+	int          fd;            /* the listening socket */
 	bool         active;
 	sigset_t     idle_mask;     /* signal mask while waiting in pselect */
 };
@@ -74,6 +77,7 @@ fcgi_open(void)
 	if (FCGX_Init() != 0)
 		return NULL;
 	f = xcalloc(1, sizeof(*f));
+	f->fd = 0;
 	/* Fail the accept on EINTR so SIGTERM is noticed while idle. */
 	if (FCGX_InitRequest(&f->req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		free(f);
@@ -85,6 +89,49 @@ fcgi_open(void)
 		return NULL;
 	}
 	return f;
+}
+
+struct fcgi *
+fcgi_open_unix(const char *path)
+{
+	struct fcgi *f;
+	int fd;
+
+	if (FCGX_Init() != 0)
+		return NULL;
+	/* libfcgi unlinks an old socket file at path before binding. */
+	if ((fd = FCGX_OpenSocket(path, 64)) < 0)
+		return NULL;
+	if (chmod(path, 0666) != 0) {
+		close(fd);
+		return NULL;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->fd = fd;
+	if (FCGX_InitRequest(&f->req, fd, 0) != 0) {
+		close(fd);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+bool
+fcgi_accept_blocking(struct fcgi *f)
+{
+	struct timespec pause = { 0, 10 * 1000000L };
+	int fails;
+
+	/* A connection that went away fails one accept; a listener that
+	 * keeps failing (fd limit) is not spun on. */
+	for (fails = 0; fails < 1000; fails++) {
+		if (FCGX_Accept_r(&f->req) == 0) {
+			f->active = true;
+			return true;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return false;
 }
 
 void

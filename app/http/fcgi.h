@@ -18,6 +18,19 @@ struct fcgi;
 /* fcgi_open - initialise libfcgi on fd 0; NULL if fd 0 is no socket. */
 struct fcgi *fcgi_open(void);
 
+/*
+ * fcgi_open_unix - a second listener of this process, on a unix socket
+ * it binds at path (an old socket file there is replaced; mode 0666, the
+ * directory decides who may connect).  For a helper thread: its
+ * accept blocks (fcgi_accept_blocking) with the stop signals left as the
+ * thread has them.  NULL, errno set, when the socket cannot be made.
+ */
+struct fcgi *fcgi_open_unix(const char *path);
+
+/* fcgi_accept_blocking - the next request on an fcgi_open_unix
+ * listener; false on error. */
+bool fcgi_accept_blocking(struct fcgi *f);
+
 /* fcgi_close - release.  NULL is a no-op. */
 void fcgi_close(struct fcgi *f);
 
