@@ -166,6 +166,18 @@ aws_request_begin(struct aws *aws, int64_t deadline)
 	aws->failed_ms = 0;
 }
 
+int64_t
+aws_deadline(const struct aws *aws)
+{
+	return httpc_deadline(aws->http);
+}
+
+void
+aws_set_deadline(struct aws *aws, int64_t deadline)
+{
+	httpc_set_deadline(aws->http, deadline);
+}
+
 void
 aws_request_report(const struct aws *aws, struct aws_report *out)
 {

@@ -104,6 +104,14 @@ struct aws_report {
  */
 void aws_request_begin(struct aws *aws, int64_t deadline);
 
+/*
+ * aws_deadline / aws_set_deadline - read or narrow the request's
+ * deadline without touching the report: a write that needs time for a
+ * clean-up after it reserves that time this way, then restores it.
+ */
+int64_t aws_deadline(const struct aws *aws);
+void aws_set_deadline(struct aws *aws, int64_t deadline);
+
 /* aws_request_report - what the calls since aws_request_begin cost. */
 void aws_request_report(const struct aws *aws, struct aws_report *out);
 

@@ -17,6 +17,7 @@
 #define DDB_BATCH_MAX     100
 #define DDB_BATCH_TRIES   8
 #define DDB_NUMBER_MAX    40   /* DynamoDB numbers: 38 digits + sign, '.' */
+#define DDB_TOKEN_MAX     32   /* a request token (nginx's $request_id) */
 
 static const struct {
 	const char *type;
@@ -39,6 +40,18 @@ map_error(const char *type)
 		if (type != NULL && strcmp(type, error_map[i].type) == 0)
 			return error_map[i].err;
 	return ERR_UPSTREAM;
+}
+
+void
+ddb_begin_request(struct ddb *d, const char *token)
+{
+	size_t n = token != NULL ? strlen(token) : 0;
+
+	/* ClientRequestToken is 1..36 characters: ours plus "-NNN". */
+	d->token = n > 0 && n <= DDB_TOKEN_MAX &&
+	    strspn(token, "0123456789abcdefABCDEF") == n ? token : NULL;
+	d->txn_seq = 0;
+	d->replayed = false;
 }
 
 enum err
@@ -64,6 +77,7 @@ ddb_call(struct ddb *d, struct arena *a, const char *op,
 	call.body = text;
 	call.body_len = len;
 	e = aws_json_call(d->aws, a, &call, &res);
+	d->replayed = res.replayed;
 	if (e == ERR_UPSTREAM) {
 		e = map_error(res.error_type);
 		/* A lost condition is normal flow; everything else is news. */
@@ -626,6 +640,14 @@ ddb_transact_write(struct ddb *d, struct arena *a, struct json_object *items)
 	size_t i, n;
 
 	json_object_object_add(b, "TransactItems", json_object_get(items));
+	if (d->token != NULL) {
+		char crt[DDB_TOKEN_MAX + 8];
+
+		snprintf(crt, sizeof(crt), "%s-%d", d->token,
+		    d->txn_seq++ % 1000);
+		json_object_object_add(b, "ClientRequestToken",
+		    json_object_new_string(crt));
+	}
 	e = call_put(d, a, "TransactWriteItems", b, &ans);
 	if (e != ERR_CONFLICT)
 		return e;

@@ -35,7 +35,22 @@ struct aws;
 struct ddb {
 	struct aws *aws;        /* borrowed */
 	const char *endpoint;   /* borrowed; "http://127.0.0.1:8000" ... */
+	/*
+	 * The request's write token (its request id, 1..32 of [0-9a-f] as
+	 * nginx makes them; NULL outside a request), set per request by
+	 * the server.  Transactions carry it as ClientRequestToken (with a
+	 * sequence number), and writes that must be applied once (the
+	 * quota) condition on it.
+	 */
+	const char *token;
+	int         txn_seq;    /* transactions made under token */
+	bool        replayed;   /* the last call was re-sent after an
+	                           attempt whose outcome is unknown */
 };
+
+/* ddb_begin_request - token (borrowed until the next call) for the
+ * request that starts; NULL ends it. */
+void ddb_begin_request(struct ddb *d, const char *token);
 
 /* A condition or update: expression text plus its names and values
  * (plain JSON object of ":v" -> value; NULL when none). */
@@ -124,7 +139,10 @@ enum err ddb_batch_get(struct ddb *d, struct arena *a, const char *table,
  * ddb_transact_write - TransactWriteItems with items already in
  * DynamoDB's form (each {"Put"|"Update"|"Delete"|"ConditionCheck":...}).
  * A cancelled transaction is ERR_CONFLICT, or ERR_PRECONDITION when a
- * condition check failed.
+ * condition check failed.  Under a request token it carries
+ * ClientRequestToken "<token>-<n>" (the request's n-th transaction), so
+ * a retry after a lost answer is not applied twice: DynamoDB answers it
+ * as the first (idempotent for 10 minutes).
  */
 enum err ddb_transact_write(struct ddb *d, struct arena *a,
     struct json_object *items);

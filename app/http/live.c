@@ -153,21 +153,53 @@ probe_main(void *arg)
 
 /* ---- the health thread -------------------------------------------- */
 
+/* The request's method is HEAD: headers only. */
+static bool head_only;
+
 static void
-answer(int status, const char *body)
+answer_as(int status, const char *type, const char *extra,
+    const char *body)
 {
-	char head[256];
+	char head[384];
 	int n;
 
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-	    "Content-Type: application/json\r\nCache-Control: no-store\r\n"
-	    "%sContent-Length: %zu\r\n\r\n", status,
+	    "Content-Type: %s\r\nCache-Control: no-store\r\n"
+	    "%s%sContent-Length: %zu\r\n\r\n", status,
 	    status == 200 ? "OK" : status == 404 ? "Not Found" :
-	    "Service Unavailable", status == 503 ? "Retry-After: 2\r\n" : "",
+	    status == 405 ? "Method Not Allowed" : "Service Unavailable",
+	    type, status == 503 ? "Retry-After: 2\r\n" : "", extra,
 	    strlen(body));
 	if (n > 0 && (size_t)n < sizeof(head) &&
-	    fcgi_write(L.fcgi, head, (size_t)n))
+	    fcgi_write(L.fcgi, head, (size_t)n) && !head_only)
 		fcgi_write(L.fcgi, body, strlen(body));
+}
+
+static void
+answer(int status, const char *body)
+{
+	answer_as(status, "application/json", "", body);
+}
+
+/* As the router answers a method a route lacks (http/resp). */
+static void
+not_allowed(void)
+{
+	char body[256];
+	const char *id = fcgi_param(L.fcgi, "REQUEST_ID");
+	size_t i;
+
+	/* nginx's $request_id is 32 hex digits; anything else is left out. */
+	for (i = 0; id != NULL && id[i] != '\0'; i++)
+		if (i >= 64 || strchr("0123456789abcdef", id[i]) == NULL)
+			id = NULL;
+	snprintf(body, sizeof(body), "{\"type\":\"/problems/"
+	    "method-not-allowed\",\"title\":\"Method not allowed\","
+	    "\"status\":405,\"detail\":\"this resource does not support "
+	    "the method\",\"request_id\":%s%s%s}", id ? "\"" : "",
+	    id ? id : "null", id ? "\"" : "");
+	answer_as(405, "application/problem+json", "Allow: GET, HEAD\r\n",
+	    body);
 }
 
 static void
@@ -209,12 +241,16 @@ readyz(void)
 static void *
 health_main(void *arg)
 {
-	const char *uri;
+	const char *uri, *m;
 
 	(void)arg;
 	while (fcgi_accept_blocking(L.fcgi)) {
 		uri = fcgi_param(L.fcgi, "DOCUMENT_URI");
-		if (uri != NULL && strcmp(uri, "/readyz") == 0)
+		m = fcgi_param(L.fcgi, "REQUEST_METHOD");
+		head_only = m != NULL && strcmp(m, "HEAD") == 0;
+		if (m == NULL || (strcmp(m, "GET") != 0 && !head_only))
+			not_allowed();
+		else if (uri != NULL && strcmp(uri, "/readyz") == 0)
 			readyz();
 		else if (uri != NULL && strcmp(uri, "/healthz") == 0)
 			healthz();

@@ -215,6 +215,8 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 		return;
 	resp_init(resp, a);
 	e = req_parse(&r, a, &io, &why);
+	/* Writes that must be applied once condition on the request id. */
+	ddb_begin_request(&app->ddb, r.request_id);
 	server_dispatch(app, a, &r, e, why, resp, &route);
 	if (!resp_send(resp, f, r.request_id, r.method == M_HEAD))
 		log_kv(LOG_INFO, "client went away", "request_id",
@@ -222,4 +224,5 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 	log_request(app, &r, route, resp, elapsed_us(&t0));
 	/* Nothing after the answer runs against this request's clock. */
 	aws_request_begin(app->aws, 0);
+	ddb_begin_request(&app->ddb, NULL);
 }

@@ -14,6 +14,18 @@
  * writing it.  Periods are UTC calendar months, and a new month simply
  * starts a new item (old ones stay as a usage record).
  *
+ * Applied once (API 1.1: the quota counts exactly the 200 answers):
+ * under a request token (struct ddb's, the request id) the update also
+ * sets the attribute "tok_<token>" and is conditioned on its absence.
+ * A retry after a lost answer then fails its condition, and a
+ * consistent read finds the token: the use was ours, counted once.  A
+ * consume whose outcome stays unknown (timeouts to the end) is taken
+ * back at once: the refund removes the token attribute and counts down
+ * in one update conditioned on the attribute, so a refund is applied
+ * once too, and never for a use that was not counted.  The consume
+ * leaves QUOTA_CLEANUP_RESERVE_MS of the request's deadline for that.
+ * The token attributes of a month are at most its limit.
+ *
  * Ownership: no memory is returned besides integers and fixed buffers.
  */
 #ifndef GROWVRD_QUOTA_H
@@ -28,6 +40,7 @@ struct arena;
 struct ddb;
 
 #define QUOTA_PERIOD_LEN 8        /* "YYYY-MM" and its NUL */
+#define QUOTA_CLEANUP_RESERVE_MS 1500L /* of the deadline, for a refund */
 
 /* quota_period - "YYYY-MM" of the UTC month that holds now. */
 void quota_period(time_t now, char out[QUOTA_PERIOD_LEN]);
