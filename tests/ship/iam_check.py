@@ -5,6 +5,13 @@ Reads the AWS operations out of the sources under app/ and compares them
 with the actions of conf/iam-policy.json.in (the policy scripts/provision
 attaches to the instance role):
 
+  - DynamoDB, per table: every operation the worker makes on a table
+    (Plants, Users, Subscriptions; found from the ddb_*() calls of
+    app/: the table argument when it names cfg.<x>_table, else the
+    table of the store file, FILE_TABLE, with FUNC_TABLE for the few
+    functions of a file that reach another table) is allowed on that
+    table by the policy, and nothing else is (so no Scan on Users or
+    Subscriptions); an index only where the code queries one.
   - DynamoDB: every operation named in a ddb_call()/call_put() outside
     app/ctl/ is an action of the policy, and nothing else is; a
     TransactWriteItems counts as the item actions inside it (IAM checks
@@ -109,6 +116,87 @@ def code_actions():
     return worker, ctl, signed, secrets, problems
 
 
+# The table a store file works on, and the exceptions by function.
+FILE_TABLE = {
+    "app/store/plants.c": "Plants",
+    "app/store/catalog.c": "Plants",
+    "app/store/catalog_sync.c": "Plants",
+    "app/store/users.c": "Users",
+    "app/store/user_plants.c": "Users",
+    "app/store/subscriptions.c": "Subscriptions",
+    "app/store/quota.c": "Subscriptions",
+    "app/store/idempotency.c": "Subscriptions",
+}
+FUNC_TABLE = {
+    ("app/store/users.c", "delete_subscriptions"): "Subscriptions",
+}
+TABLE_ARG = {"plants_table": "Plants", "users_table": "Users",
+             "subscriptions_table": "Subscriptions"}
+DDB_FN = {"ddb_get_item": "GetItem", "ddb_put_item": "PutItem",
+          "ddb_update_item": "UpdateItem", "ddb_delete_item": "DeleteItem",
+          "ddb_scan": "Scan", "ddb_query": "Query",
+          "ddb_query_index": "Query", "ddb_batch_get": "BatchGetItem",
+          "ddb_describe_table": "DescribeTable"}
+DDB_CALL = re.compile(r"\b(ddb_[a-z_]+)\s*\(([^;]*?)\)\s*[;)!=<>&|]",
+                      re.S)
+FUNC_START = re.compile(r"^([a-z_][a-z0-9_]*)\(", re.M)
+TABLE_KEYS = {"Plants": "@PLANTS_TABLE@", "Users": "@USERS_TABLE@",
+              "Subscriptions": "@SUBSCRIPTIONS_TABLE@"}
+
+
+def table_actions():
+    """{table: set of (action, on_index)} the worker's code makes, and
+    problems (a call whose table cannot be told)."""
+    out = {t: set() for t in TABLE_KEYS}
+    problems = []
+    for rel, text in sources():
+        if rel.startswith(os.path.join("app", "ctl") + os.sep) or \
+                rel.startswith(os.path.join("app", "aws") + os.sep):
+            continue
+        starts = [(m.start(), m.group(1)) for m in FUNC_START.finditer(text)]
+        for m in DDB_CALL.finditer(text):
+            fn, args = m.group(1), m.group(2)
+            if fn not in DDB_FN and fn != "ddb_transact_write":
+                continue
+            func = ([f for pos, f in starts if pos < m.start()] or
+                    ["?"])[-1]
+            if func == fn:
+                continue    # a prototype or definition
+            line = text.count("\n", 0, m.start()) + 1
+            named = [t for k, t in TABLE_ARG.items() if k in args]
+            table = named[0] if named else FUNC_TABLE.get(
+                (rel, func), FILE_TABLE.get(rel))
+            if table is None:
+                problems.append("%s:%d: %s on a table the check cannot "
+                                "tell (add it to FILE_TABLE)" %
+                                (rel, line, fn))
+                continue
+            if fn == "ddb_transact_write":
+                for k in TX_KIND.findall(text):
+                    out[table].add((TX_ITEM[k], False))
+            else:
+                out[table].add((DDB_FN[fn], fn == "ddb_query_index"))
+    return out, problems
+
+
+def policy_table_actions(doc):
+    """{table: set of (action, on_index)} the policy allows."""
+    out = {t: set() for t in TABLE_KEYS}
+    for st in doc["Statement"]:
+        acts = st["Action"] if isinstance(st["Action"], list) else \
+            [st["Action"]]
+        res = st["Resource"] if isinstance(st["Resource"], list) else \
+            [st["Resource"]]
+        for a in acts:
+            if not a.startswith("dynamodb:"):
+                continue
+            for r in res:
+                for t, key in TABLE_KEYS.items():
+                    if "table/" + key in r:
+                        out[t].add((a.split(":", 1)[1], "/index/" in r))
+    return out
+
+
 def policy():
     path = os.path.join(ROOT, "conf", "iam-policy.json.in")
     with open(path, encoding="utf-8") as f:
@@ -148,7 +236,10 @@ def main():
               else [st["Action"]])]
     check("no wildcard action", not any("*" in a for a in every),
           str([a for a in every if "*" in a]))
-    check("no action twice", len(every) == len(set(every)))
+    check("no action twice in a statement", all(
+        len(a) == len(set(a)) for a in
+        (st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+         for st in doc["Statement"])))
 
     ddb, ddb_res = actions_of(doc, "dynamodb")
     check("policy allows every DynamoDB operation the worker calls",
@@ -165,6 +256,39 @@ def main():
               r"(@[A-Z_]+@)(/index/\*)?", r) and
               re.fullmatch(r".*table/(@[A-Z_]+@).*", r).group(1) in tables
               for r in ddb_res), str(ddb_res))
+
+    used, tproblems = table_actions()
+    check("every DynamoDB call in app/ reaches a known table",
+          not tproblems, "; ".join(tproblems))
+    allowed = policy_table_actions(doc)
+    for t in sorted(TABLE_KEYS):
+        print("     %s: code %s" % (t, " ".join(sorted(
+            a + ("(index)" if i else "") for a, i in used[t]))))
+        check("policy allows every operation the worker makes on %s" % t,
+              used[t] <= allowed[t], "missing %s" % sorted(
+                  used[t] - allowed[t]))
+        check("policy allows no operation on %s the worker does not make"
+              % t, allowed[t] <= used[t], "extra %s" % sorted(
+                  allowed[t] - used[t]))
+
+    # The comparison itself catches both ways: Scan added on Users, and
+    # an action the code makes taken away.
+    import copy
+    bad = copy.deepcopy(doc)
+    for st in bad["Statement"]:
+        if any("@USERS_TABLE@" in r for r in st["Resource"]):
+            st["Action"].append("dynamodb:Scan")
+    extra = policy_table_actions(bad)["Users"] - used["Users"]
+    check("the check notices dynamodb:Scan granted on Users",
+          ("Scan", False) in extra, str(sorted(extra)))
+    bad = copy.deepcopy(doc)
+    for st in bad["Statement"]:
+        if any("@SUBSCRIPTIONS_TABLE@" in r for r in st["Resource"]):
+            st["Action"] = [a for a in st["Action"] if a != "dynamodb:Query"]
+    missing = used["Subscriptions"] - policy_table_actions(bad)[
+        "Subscriptions"]
+    check("the check notices a Query the code makes taken away",
+          ("Query", False) in missing, str(sorted(missing)))
 
     cog, cog_res = actions_of(doc, "cognito-idp")
     check("policy allows every Cognito operation the worker signs",
