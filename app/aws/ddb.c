@@ -18,6 +18,10 @@
 #define DDB_BATCH_TRIES   8
 #define DDB_NUMBER_MAX    40   /* DynamoDB numbers: 38 digits + sign, '.' */
 #define DDB_TOKEN_MAX     32   /* a request token (nginx's $request_id) */
+/* The attribute a write under a request token stores it in. */
+#define DDB_WTOKEN_ATTR   "_wt"
+#define DDB_WTOKEN_NAME   "#_wt"
+#define DDB_WTOKEN_VALUE  ":_wt"
 
 static const struct {
 	const char *type;
@@ -352,6 +356,8 @@ ddb_unmarshal_item(struct arena *a, struct json_object *item)
 
 	if (!unmarshal_map(item, 0, &o))
 		return NULL;
+	/* The write token is ours to read (own_write), never the caller's. */
+	json_object_object_del(o, DDB_WTOKEN_ATTR);
 	return jx_own(a, o);
 }
 
@@ -432,15 +438,114 @@ ddb_get_item(struct ddb *d, struct arena *a, const char *table,
 	return item_of(a, ans, "Item", item);
 }
 
+/*
+ * Writes applied once, seen from the caller (API 1.1: a caller's own
+ * retried write never answers 412 or 404 because of its first attempt).
+ * Under a request token every put and update also stores the token in
+ * DDB_WTOKEN_ATTR and asks for the item as it was when its condition
+ * fails (ReturnValuesOnConditionCheckFailure ALL_OLD).  When a condition
+ * fails on an attempt sent after one whose outcome is unknown
+ * (d->replayed), and the item holds our token, the earlier attempt was
+ * applied: the write succeeded, and the item it left is the answer.  A
+ * conditional delete re-sent that way finds the item gone: ours too.
+ */
+
+/* The caller's names/values objects plus the token's (new, owned). */
+static struct json_object *
+with_member(struct json_object *o, const char *k, struct json_object *v)
+{
+	struct json_object *c = json_object_new_object();
+
+	if (o != NULL) {
+		json_object_object_foreach(o, key, val)
+			json_object_object_add(c, key, json_object_get(val));
+	}
+	json_object_object_add(c, k, v);
+	return c;
+}
+
+/* upd with "#_wt = :_wt" in its SET clause (one added when none). */
+static const char *
+update_with_token(struct arena *a, const char *upd)
+{
+	const char *set = NULL, *p;
+
+	for (p = upd; p != NULL && (p = strstr(p, "SET ")) != NULL; p++)
+		if (p == upd || p[-1] == ' ') {
+			set = p;
+			break;
+		}
+	if (set == NULL)
+		return arena_printf(a, "%s SET " DDB_WTOKEN_NAME " = "
+		    DDB_WTOKEN_VALUE, upd);
+	return arena_printf(a, "%.*sSET " DDB_WTOKEN_NAME " = "
+	    DDB_WTOKEN_VALUE ", %s", (int)(set - upd), upd, set + 4);
+}
+
+/* Add the expression with the token's SET and ALL_OLD on a failure. */
+static bool
+add_token_expr(struct ddb *d, struct arena *a, struct json_object *b,
+    const struct ddb_expr *e)
+{
+	struct json_object *names, *values;
+	const char *upd = update_with_token(a, e->update);
+
+	if (upd == NULL)
+		return false;
+	names = with_member(e->names, DDB_WTOKEN_NAME,
+	    json_object_new_string(DDB_WTOKEN_ATTR));
+	values = jx_own(a, with_member(e->values, DDB_WTOKEN_VALUE,
+	    json_object_new_string(d->token)));
+	if (e->condition != NULL)
+		json_object_object_add(b, "ConditionExpression",
+		    json_object_new_string(e->condition));
+	json_object_object_add(b, "UpdateExpression",
+	    json_object_new_string(upd));
+	json_object_object_add(b, "ExpressionAttributeNames", names);
+	json_object_object_add(b, "ExpressionAttributeValues",
+	    marshal_item(values));
+	return true;
+}
+
+/* A failed condition's old item (ALL_OLD) holds our token. */
+static bool
+holds_our_token(const struct ddb *d, struct json_object *ans)
+{
+	const char *t = jx_str(jx_get(jx_get(ans, "Item"), DDB_WTOKEN_ATTR),
+	    "S", NULL);
+
+	return d->token != NULL && t != NULL && strcmp(t, d->token) == 0;
+}
+
+static bool
+own_write(const struct ddb *d, enum err e, struct json_object *ans)
+{
+	bool ours = e == ERR_PRECONDITION && d->replayed &&
+	    holds_our_token(d, ans);
+
+	if (ours)
+		log_kv(LOG_INFO, "dynamodb: a re-sent write found its own "
+		    "earlier attempt applied", NULL);
+	return ours;
+}
+
 enum err
 ddb_put_item(struct ddb *d, struct arena *a, const char *table,
     struct json_object *item, const struct ddb_expr *e)
 {
-	struct json_object *b = request(table), *ans;
+	struct json_object *b = request(table), *ans = NULL, *it = item;
+	enum err err;
 
-	json_object_object_add(b, "Item", marshal_item(item));
+	if (d->token != NULL) {
+		it = jx_own(a, with_member(item, DDB_WTOKEN_ATTR,
+		    json_object_new_string(d->token)));
+		json_object_object_add(b, "ReturnValuesOnConditionCheckFailure",
+		    json_object_new_string("ALL_OLD"));
+	}
+	json_object_object_add(b, "Item", marshal_item(it));
 	add_expr(b, e, "ConditionExpression");
-	return call_put(d, a, "PutItem", b, &ans);
+	err = call_put(d, a, "PutItem", b, &ans);
+	return own_write(d, err, ans) ? ERR_OK : err;
 }
 
 enum err
@@ -448,18 +553,35 @@ ddb_update_item(struct ddb *d, struct arena *a, const char *table,
     struct json_object *key, const struct ddb_expr *e,
     struct json_object **item)
 {
-	struct json_object *b = request(table), *ans;
+	struct json_object *b = request(table), *ans = NULL;
+	const char *member = "Attributes";
 	enum err err;
 
+	if (item != NULL)
+		*item = NULL;
 	json_object_object_add(b, "Key", marshal_item(key));
-	add_expr(b, e, "ConditionExpression");
+	if (d->token != NULL && e != NULL && e->update != NULL) {
+		if (!add_token_expr(d, a, b, e)) {
+			json_object_put(b);
+			return ERR_TOO_LARGE;
+		}
+		json_object_object_add(b, "ReturnValuesOnConditionCheckFailure",
+		    json_object_new_string("ALL_OLD"));
+	} else
+		add_expr(b, e, "ConditionExpression");
 	json_object_object_add(b, "ReturnValues",
 	    json_object_new_string("ALL_NEW"));
-	if ((err = call_put(d, a, "UpdateItem", b, &ans)) != ERR_OK)
+	err = call_put(d, a, "UpdateItem", b, &ans);
+	if (own_write(d, err, ans)) {
+		/* The item as our first attempt left it. */
+		err = ERR_OK;
+		member = "Item";
+	}
+	if (err != ERR_OK)
 		return err;
 	if (item == NULL)
 		return ERR_OK;
-	return item_of(a, ans, "Attributes", item);
+	return item_of(a, ans, member, item);
 }
 
 enum err
@@ -467,14 +589,28 @@ ddb_delete_item(struct ddb *d, struct arena *a, const char *table,
     struct json_object *key, const struct ddb_expr *e,
     struct json_object **old)
 {
-	struct json_object *b = request(table), *ans;
+	struct json_object *b = request(table), *ans = NULL;
 	enum err err;
 
+	if (old != NULL)
+		*old = NULL;
 	json_object_object_add(b, "Key", marshal_item(key));
 	add_expr(b, e, "ConditionExpression");
 	json_object_object_add(b, "ReturnValues",
 	    json_object_new_string("ALL_OLD"));
-	if ((err = call_put(d, a, "DeleteItem", b, &ans)) != ERR_OK)
+	if (d->token != NULL)
+		json_object_object_add(b, "ReturnValuesOnConditionCheckFailure",
+		    json_object_new_string("ALL_OLD"));
+	err = call_put(d, a, "DeleteItem", b, &ans);
+	/* Re-sent after an unknown outcome and the item is gone: our
+	 * first attempt deleted it.  (The old item is not known then.) */
+	if (err == ERR_PRECONDITION && d->token != NULL && d->replayed &&
+	    jx_get(ans, "Item") == NULL) {
+		log_kv(LOG_INFO, "dynamodb: a re-sent delete found its own "
+		    "earlier attempt applied", NULL);
+		return ERR_OK;
+	}
+	if (err != ERR_OK)
 		return err;
 	if (old == NULL)
 		return ERR_OK;
