@@ -51,7 +51,7 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/%)
 
 .SECONDARY:
-.PHONY: all test unit run stop bench clean lint fuzz fuzzers deps install uninstall
+.PHONY: all test unit run stop bench clean lint fuzz fuzzers deps install uninstall test-fault
 all: $(B)/growvrd-fcgi $(B)/growvrdctl $(TESTS) $(ITESTS)
 
 $(B)/obj/%.o: %.c
@@ -139,6 +139,11 @@ uninstall:
 .PHONY: test-pool
 test-pool: all
 	@BUILD="$(B)" tests/pool-test
+
+# The fault-injection suite (tests/fault/run): root, haproxy, socat, nft.
+test-fault: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD="$(B)" tests/fault/run
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|gets|atoi|strtok)\s*\(' \

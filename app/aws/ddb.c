@@ -55,6 +55,7 @@ ddb_begin_request(struct ddb *d, const char *token)
 	d->token = n > 0 && n <= DDB_TOKEN_MAX &&
 	    strspn(token, "0123456789abcdefABCDEF") == n ? token : NULL;
 	d->txn_seq = 0;
+	d->write_seq = 0;
 	d->replayed = false;
 }
 
@@ -441,13 +442,17 @@ ddb_get_item(struct ddb *d, struct arena *a, const char *table,
 /*
  * Writes applied once, seen from the caller (API 1.1: a caller's own
  * retried write never answers 412 or 404 because of its first attempt).
- * Under a request token every put and update also stores the token in
- * DDB_WTOKEN_ATTR and asks for the item as it was when its condition
- * fails (ReturnValuesOnConditionCheckFailure ALL_OLD).  When a condition
- * fails on an attempt sent after one whose outcome is unknown
- * (d->replayed), and the item holds our token, the earlier attempt was
- * applied: the write succeeded, and the item it left is the answer.  A
- * conditional delete re-sent that way finds the item gone: ours too.
+ * Under a request token the n-th put or update of the request also
+ * stores "<token>.<n>" in DDB_WTOKEN_ATTR and asks for the item as it
+ * was when its condition fails (ReturnValuesOnConditionCheckFailure
+ * ALL_OLD).  When a condition fails and the item holds that very value,
+ * an earlier attempt of this same write was applied (our retry after a
+ * lost answer, or nginx re-sending the request after the worker that
+ * ran it died): the write succeeded, and the item it left is the
+ * answer.  The sequence number keeps an earlier, different write of the
+ * same request from passing for this one.  A conditional delete re-sent
+ * after an unknown outcome (d->replayed) that finds the item gone was
+ * ours too.
  */
 
 /* The caller's names/values objects plus the token's (new, owned). */
@@ -482,10 +487,18 @@ update_with_token(struct arena *a, const char *upd)
 	    DDB_WTOKEN_VALUE ", %s", (int)(set - upd), upd, set + 4);
 }
 
+/* The value this write stores: "<token>.<n>" (n counts the request's
+ * puts and updates). */
+static const char *
+write_token(struct ddb *d, struct arena *a)
+{
+	return arena_printf(a, "%s.%d", d->token, d->write_seq++);
+}
+
 /* Add the expression with the token's SET and ALL_OLD on a failure. */
 static bool
-add_token_expr(struct ddb *d, struct arena *a, struct json_object *b,
-    const struct ddb_expr *e)
+add_token_expr(struct arena *a, struct json_object *b,
+    const struct ddb_expr *e, const char *wt)
 {
 	struct json_object *names, *values;
 	const char *upd = update_with_token(a, e->update);
@@ -495,7 +508,7 @@ add_token_expr(struct ddb *d, struct arena *a, struct json_object *b,
 	names = with_member(e->names, DDB_WTOKEN_NAME,
 	    json_object_new_string(DDB_WTOKEN_ATTR));
 	values = jx_own(a, with_member(e->values, DDB_WTOKEN_VALUE,
-	    json_object_new_string(d->token)));
+	    json_object_new_string(wt)));
 	if (e->condition != NULL)
 		json_object_object_add(b, "ConditionExpression",
 		    json_object_new_string(e->condition));
@@ -507,21 +520,20 @@ add_token_expr(struct ddb *d, struct arena *a, struct json_object *b,
 	return true;
 }
 
-/* A failed condition's old item (ALL_OLD) holds our token. */
+/* A failed condition's old item (ALL_OLD) holds this write's token. */
 static bool
-holds_our_token(const struct ddb *d, struct json_object *ans)
+holds_our_token(const char *wt, struct json_object *ans)
 {
 	const char *t = jx_str(jx_get(jx_get(ans, "Item"), DDB_WTOKEN_ATTR),
 	    "S", NULL);
 
-	return d->token != NULL && t != NULL && strcmp(t, d->token) == 0;
+	return wt != NULL && t != NULL && strcmp(t, wt) == 0;
 }
 
 static bool
-own_write(const struct ddb *d, enum err e, struct json_object *ans)
+own_write(enum err e, const char *wt, struct json_object *ans)
 {
-	bool ours = e == ERR_PRECONDITION && d->replayed &&
-	    holds_our_token(d, ans);
+	bool ours = e == ERR_PRECONDITION && holds_our_token(wt, ans);
 
 	if (ours)
 		log_kv(LOG_INFO, "dynamodb: a re-sent write found its own "
@@ -534,18 +546,19 @@ ddb_put_item(struct ddb *d, struct arena *a, const char *table,
     struct json_object *item, const struct ddb_expr *e)
 {
 	struct json_object *b = request(table), *ans = NULL, *it = item;
+	const char *wt = NULL;
 	enum err err;
 
-	if (d->token != NULL) {
+	if (d->token != NULL && (wt = write_token(d, a)) != NULL) {
 		it = jx_own(a, with_member(item, DDB_WTOKEN_ATTR,
-		    json_object_new_string(d->token)));
+		    json_object_new_string(wt)));
 		json_object_object_add(b, "ReturnValuesOnConditionCheckFailure",
 		    json_object_new_string("ALL_OLD"));
 	}
 	json_object_object_add(b, "Item", marshal_item(it));
 	add_expr(b, e, "ConditionExpression");
 	err = call_put(d, a, "PutItem", b, &ans);
-	return own_write(d, err, ans) ? ERR_OK : err;
+	return own_write(err, wt, ans) ? ERR_OK : err;
 }
 
 enum err
@@ -554,14 +567,15 @@ ddb_update_item(struct ddb *d, struct arena *a, const char *table,
     struct json_object **item)
 {
 	struct json_object *b = request(table), *ans = NULL;
-	const char *member = "Attributes";
+	const char *member = "Attributes", *wt = NULL;
 	enum err err;
 
 	if (item != NULL)
 		*item = NULL;
 	json_object_object_add(b, "Key", marshal_item(key));
 	if (d->token != NULL && e != NULL && e->update != NULL) {
-		if (!add_token_expr(d, a, b, e)) {
+		if ((wt = write_token(d, a)) == NULL ||
+		    !add_token_expr(a, b, e, wt)) {
 			json_object_put(b);
 			return ERR_TOO_LARGE;
 		}
@@ -572,7 +586,7 @@ ddb_update_item(struct ddb *d, struct arena *a, const char *table,
 	json_object_object_add(b, "ReturnValues",
 	    json_object_new_string("ALL_NEW"));
 	err = call_put(d, a, "UpdateItem", b, &ans);
-	if (own_write(d, err, ans)) {
+	if (own_write(err, wt, ans)) {
 		/* The item as our first attempt left it. */
 		err = ERR_OK;
 		member = "Item";

@@ -44,6 +44,7 @@ struct ddb {
 	 */
 	const char *token;
 	int         txn_seq;    /* transactions made under token */
+	int         write_seq;  /* puts and updates made under token */
 	bool        replayed;   /* the last call was re-sent after an
 	                           attempt whose outcome is unknown */
 };

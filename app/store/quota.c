@@ -159,7 +159,9 @@ quota_consume(struct ddb *d, struct arena *a, const char *table,
 	x.values = values;
 	e = ddb_update_item(d, a, table, key, &x, &item);
 	aws_set_deadline(d->aws, deadline);
-	if (e == ERR_PRECONDITION && attr != NULL && d->replayed &&
+	/* (An earlier run of this request, re-sent by nginx after its
+	 * worker died, wrote the same token attribute.) */
+	if (e == ERR_PRECONDITION && attr != NULL &&
 	    counted_by_us(d, a, key, table, attr, &ours, used) == ERR_OK &&
 	    ours)
 		return ERR_OK;
