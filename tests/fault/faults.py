@@ -17,6 +17,7 @@ and over the whole run: the quota counter equals the 200 answers of
 /recommendations, and no 412 or 404 answers a client's own write.  In
 the lost-answers scenario one worker gets SIGTERM and one kill -9.
 """
+import json
 import os
 import signal
 import socket
@@ -30,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import harness as H  # noqa: E402
 
 DEADLINE = int(os.environ.get("FAULT_DEADLINE_MS", "4000")) / 1000.0
-SLACK = 1.0
+SLACK = 0.5     # nginx's own time past the worker's deadline
 SOCK = os.environ["FAULT_HA_SOCK"]
 HA_DIR = os.environ["FAULT_HA_DIR"]
 RUN = os.environ["FAULT_RUN"]
@@ -116,10 +117,11 @@ class Client:
             r = H.request(method, path, token=self.token,
                           timeout=DEADLINE + 10, **kw)
             st, ra = r.status, r.headers.get("Retry-After") is not None
+            rid = r.headers.get("X-Request-Id")
         except (OSError, socket.timeout):
-            r, st, ra = None, 0, False
+            r, st, ra, rid = None, 0, False, None
         t1 = time.monotonic()
-        rec.append((t1, t1 - t0, st, ra, what))
+        rec.append((t1, t1 - t0, st, ra, what, rid))
         return r, st
 
     def step(self, rec, last):
@@ -190,6 +192,23 @@ class Load:
             t.join()
 
 
+def nginx_times():
+    """request id -> (request_time, upstream_status) from nginx's access
+    log: the server's own measure of each request, from when nginx
+    received it to the last byte it sent."""
+    out = {}
+    path = os.path.join(os.environ["FAULT_LOGS"], "nginx-access.log")
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                o = json.loads(line)
+            except ValueError:
+                continue
+            out[o.get("request_id")] = (float(o.get("request_time", 0)),
+                                        o.get("upstream_status"))
+    return out
+
+
 def judge(name, load, t_on, t_off, base):
     """The pass criteria of one scenario over the records since t_on."""
     rec = [x for x in load.rec if x[0] >= t_on]
@@ -199,10 +218,14 @@ def judge(name, load, t_on, t_off, base):
     no_ra = [x for x in rec if x[2] == 503 and not x[3]]
     check("%s: every 503 has Retry-After" % name, not no_ra,
           "%d without" % len(no_ra))
-    late = [x for x in rec if x[1] > DEADLINE + SLACK]
+    # Past the deadline as nginx measured it (a busy client machine
+    # adds its own delays to what the client sees).
+    times = nginx_times()
+    late = [(x[4], x[2], times.get(x[5])) for x in rec
+            if times.get(x[5], (0,))[0] > DEADLINE + SLACK]
+    slowest = max([x[1] for x in rec] or [0])
     check("%s: no answer past the deadline" % name, not late,
-          "%d, longest %.2f s" % (len(late), max([x[1] for x in late] or
-                                                [0])))
+          "%d: %s" % (len(late), late[:3]))
     hz = [x[1] for x in load.health if x[0] >= t_on]
     hbad = [x for x in load.health if x[0] >= t_on and x[2] != 200]
     check("%s: /healthz p99 under 100 ms, always 200" % name,
@@ -222,9 +245,9 @@ def judge(name, load, t_on, t_off, base):
         t += 1
     check("%s: p99 back to baseline within 30 s" % name, back is not None,
           "baseline p99 %.0f ms" % (base * 1000))
-    print("     %s: %d answers during the fault, %d of them 503; "
-          "healthz p99 %.1f ms; recovered after %s s"
-          % (name, n, n503, p99(hz) * 1000,
+    print("     %s: %d answers during the fault, %d of them 503; slowest "
+          "%.2f s at the client; healthz p99 %.1f ms; recovered after %s s"
+          % (name, n, n503, slowest, p99(hz) * 1000,
              "%.0f" % back if back is not None else "-"), flush=True)
 
 
