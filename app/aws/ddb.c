@@ -57,6 +57,8 @@ ddb_begin_request(struct ddb *d, const char *token)
 	d->txn_seq = 0;
 	d->write_seq = 0;
 	d->replayed = false;
+	d->in_request = token != NULL;
+	d->pages = 0;
 }
 
 enum err
@@ -71,6 +73,13 @@ ddb_call(struct ddb *d, struct arena *a, const char *op,
 	enum err e;
 
 	*out = NULL;
+	/* Bounded work: a request reads at most LIM_DDB_PAGES pages. */
+	if (d->in_request && (strcmp(op, "Query") == 0 ||
+	    strcmp(op, "Scan") == 0) && ++d->pages > LIM_DDB_PAGES) {
+		log_kv(LOG_ERROR, "dynamodb: the request's page cap is reached",
+		    "op", op, NULL);
+		return ERR_UNAVAILABLE;
+	}
 	text = json_object_to_json_string_length(body,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", op);

@@ -47,10 +47,13 @@ struct ddb {
 	int         write_seq;  /* puts and updates made under token */
 	bool        replayed;   /* the last call was re-sent after an
 	                           attempt whose outcome is unknown */
+	bool        in_request; /* between ddb_begin_request calls */
+	int         pages;      /* Query and Scan pages read by it, at most
+	                           LIM_DDB_PAGES (then ERR_UNAVAILABLE) */
 };
 
 /* ddb_begin_request - token (borrowed until the next call) for the
- * request that starts; NULL ends it. */
+ * request that starts (its page count starts at 0); NULL ends it. */
 void ddb_begin_request(struct ddb *d, const char *token);
 
 /* A condition or update: expression text plus its names and values

@@ -32,6 +32,7 @@
 #define LIM_RESP_MAX        (2 * 1024 * 1024) /* one response body */
 #define LIM_LIST_MAX        100           /* ?limit= upper bound */
 #define LIM_LIST_DEFAULT    20            /* ?limit= default */
+#define LIM_DDB_PAGES       100           /* Query/Scan pages per request */
 #define LIM_FILTER_MAX      64            /* one catalog filter value, q too */
 
 /*

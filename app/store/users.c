@@ -13,6 +13,7 @@
 #define USERS_EXPR_MAX 4096
 /* Subscriptions items read per Query page when deleting an account. */
 #define USERS_SUBS_PAGE 100
+#define USERS_DELETE_PAGES 10   /* of them deleted per DELETE request */
 
 static struct json_object *
 email_key(struct arena *a, const char *email)
@@ -459,7 +460,9 @@ users_profile(struct arena *a, struct json_object *item)
 	return p;
 }
 
-/* Delete every Subscriptions item of sub, one Query page at a time. */
+/* Delete every Subscriptions item of sub, one Query page at a time: at
+ * most USERS_DELETE_PAGES pages per request (and within its deadline);
+ * past them ERR_UNAVAILABLE, a 503 the client repeats to go on. */
 static enum err
 delete_subscriptions(struct ddb *d, struct arena *a, const char *table,
     const char *sub)
@@ -470,11 +473,14 @@ delete_subscriptions(struct ddb *d, struct arena *a, const char *table,
 	struct ddb_expr q = { "#u = :u", NULL, names, values };
 	struct ddb_page page;
 	size_t i, n;
+	int pages = 0;
 	enum err e;
 
 	json_object_object_add(names, "#u", json_object_new_string("user_id"));
 	json_object_object_add(values, ":u", json_object_new_string(sub));
 	do {
+		if (pages++ == USERS_DELETE_PAGES)
+			return ERR_UNAVAILABLE;
 		e = ddb_query(d, a, table, &q, start, USERS_SUBS_PAGE, true,
 		    &page);
 		if (e != ERR_OK)

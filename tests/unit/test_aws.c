@@ -9,6 +9,7 @@
 
 #include "aws/aws.h"
 #include "aws/creds.h"
+#include "aws/ddb.h"
 #include "aws/retry.h"
 #include "core/arena.h"
 #include "core/deadline.h"
@@ -16,6 +17,7 @@
 #include "core/log.h"
 #include "fake_http.h"
 #include "harness.h"
+#include "json/jx.h"
 #include "net/httpc.h"
 
 #define DDB_TARGET "DynamoDB_20120810.PutItem"
@@ -686,6 +688,119 @@ test_aws_deadline(void)
 	arena_free(a);
 }
 
+/* ---- ddb: page cap, own writes, ClientRequestToken ---- */
+
+static const char *ddb_answer;  /* what the fake DynamoDB says */
+static int ddb_status;
+
+static void
+h_ddb(struct fake *f, int n, const struct fake_req *r, struct fake_ans *a)
+{
+	(void)f, (void)n, (void)r;
+	a->status = ddb_status;
+	a->body = ddb_answer;
+}
+
+static void
+test_ddb_request_rules(void)
+{
+	struct arena *a = arena_new(LIM_ARENA_MAX);
+	struct fake *f = fake_start(h_ddb, NULL);
+	struct json_object *key, *item, *tx;
+	struct ddb d;
+	struct ddb_expr x = { "attribute_exists(id)", "SET #n = :v", NULL,
+	    NULL };
+	struct ddb_page page;
+	struct fake_req last;
+	struct aws *aws;
+	int i;
+	bool ok;
+
+	env_creds();
+	aws = new_aws(1000, 1);
+	memset(&d, 0, sizeof(d));
+	d.aws = aws;
+	d.endpoint = f->url;
+	key = jx_own(a, json_object_new_object());
+	json_object_object_add(key, "id", json_object_new_string("p1"));
+	x.names = jx_own(a, json_object_new_object());
+	json_object_object_add(x.names, "#n", json_object_new_string("name"));
+	x.values = jx_own(a, json_object_new_object());
+	json_object_object_add(x.values, ":v", json_object_new_string("x"));
+
+	CASE("a request reads at most LIM_DDB_PAGES Query/Scan pages; the "
+	    "next is refused unsent; a new request starts again");
+	ddb_status = 200;
+	ddb_answer = "{\"Items\":[]}";
+	ddb_begin_request(&d, "0123456789abcdef0123456789abcdef");
+	ok = true;
+	for (i = 0; i < LIM_DDB_PAGES; i++)
+		ok = ok && ddb_scan(&d, a, "T", NULL, 0, &page) == ERR_OK;
+	CHECK(ok);
+	atomic_store(&f->requests, 0);
+	CHECK(ddb_scan(&d, a, "T", NULL, 0, &page) == ERR_UNAVAILABLE);
+	CHECK(atomic_load(&f->requests) == 0);
+	ddb_begin_request(&d, "0123456789abcdef0123456789abcdef");
+	CHECK(ddb_scan(&d, a, "T", NULL, 0, &page) == ERR_OK);
+	ddb_begin_request(&d, NULL);
+	for (i = 0; i < LIM_DDB_PAGES + 1; i++)
+		ok = ok && ddb_scan(&d, a, "T", NULL, 0, &page) == ERR_OK;
+	CHECK(ok);      /* growvrdctl: no request, no cap */
+	END_CASE();
+
+	CASE("an update under a token stores <token>.<n> and asks for "
+	    "ALL_OLD on a failed condition");
+	ddb_begin_request(&d, "abc");
+	ddb_answer = "{\"Attributes\":{\"id\":{\"S\":\"p1\"},"
+	    "\"_wt\":{\"S\":\"abc.0\"}}}";
+	CHECK(ddb_update_item(&d, a, "T", key, &x, &item) == ERR_OK);
+	CHECK(item != NULL && jx_get(item, "_wt") == NULL);
+	fake_last(f, &last);
+	CHECK(strstr(last.body, "\"SET #_wt = :_wt, #n = :v\"") != NULL);
+	CHECK(strstr(last.body, "\"ReturnValuesOnConditionCheckFailure\":"
+	    "\"ALL_OLD\"") != NULL);
+	CHECK(strstr(last.body, "\"abc.0\"") != NULL);
+	END_CASE();
+
+	CASE("a failed condition that finds this write's own token is a "
+	    "success with the item it left; another token stays a 412");
+	ddb_begin_request(&d, "abc");
+	ddb_status = 400;
+	ddb_answer = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+	    "ConditionalCheckFailedException\",\"Item\":{\"id\":{\"S\":"
+	    "\"p1\"},\"name\":{\"S\":\"x\"},\"_wt\":{\"S\":\"abc.0\"}}}";
+	CHECK(ddb_update_item(&d, a, "T", key, &x, &item) == ERR_OK);
+	CHECK(item != NULL && strcmp(jx_str(item, "name", NULL), "x") == 0 &&
+	    jx_get(item, "_wt") == NULL);
+	/* The request's second write: abc.1 is not abc.0. */
+	CHECK(ddb_update_item(&d, a, "T", key, &x, &item) == ERR_PRECONDITION);
+	ddb_begin_request(&d, "abd");
+	CHECK(ddb_update_item(&d, a, "T", key, &x, &item) == ERR_PRECONDITION);
+	ddb_begin_request(&d, NULL);
+	CHECK(ddb_update_item(&d, a, "T", key, &x, &item) == ERR_PRECONDITION);
+	END_CASE();
+
+	CASE("TransactWriteItems carries ClientRequestToken <token>-<n>");
+	ddb_status = 200;
+	ddb_answer = "{}";
+	ddb_begin_request(&d, "abc");
+	tx = jx_own(a, json_object_new_array());
+	CHECK(ddb_transact_write(&d, a, tx) == ERR_OK);
+	fake_last(f, &last);
+	CHECK(strstr(last.body, "\"ClientRequestToken\":\"abc-0\"") != NULL);
+	CHECK(ddb_transact_write(&d, a, tx) == ERR_OK);
+	fake_last(f, &last);
+	CHECK(strstr(last.body, "\"ClientRequestToken\":\"abc-1\"") != NULL);
+	ddb_begin_request(&d, "not a token!");
+	CHECK(ddb_transact_write(&d, a, tx) == ERR_OK);
+	fake_last(f, &last);
+	CHECK(strstr(last.body, "ClientRequestToken") == NULL);
+	END_CASE();
+	aws_free(aws);
+	fake_stop(f);
+	arena_free(a);
+}
+
 int
 main(void)
 {
@@ -700,6 +815,7 @@ main(void)
 	test_aws_timeout();
 	test_aws_misc();
 	test_aws_deadline();
+	test_ddb_request_rules();
 	httpc_free(http);
 	httpc_global_cleanup();
 	return harness_done();
