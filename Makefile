@@ -51,7 +51,7 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/%)
 
 .SECONDARY:
-.PHONY: all test unit run stop bench clean lint fuzz fuzzers deps install uninstall test-fault
+.PHONY: all test unit run stop bench clean lint fuzz fuzzers deps install uninstall test-fault soak
 all: $(B)/growvrd-fcgi $(B)/growvrdctl $(TESTS) $(ITESTS)
 
 $(B)/obj/%.o: %.c
@@ -144,6 +144,11 @@ test-pool: all
 test-fault: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD="$(B)" tests/fault/run
+
+# 10^6 mixed requests at 60 % of capacity with 1 % faults (not in
+# `make test`; about 20 minutes; figures for docs/performance.md).
+soak: all
+	@BUILD="$(B)" tests/soak/run
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|gets|atoi|strtok)\s*\(' \
