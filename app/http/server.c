@@ -40,6 +40,12 @@ json_media_type(const char *ct)
 }
 
 /*
+ * The dependency that failed outside the AWS client (the JWKS endpoint,
+ * fetched by auth/jwks), for the request's log line; reset per request.
+ */
+static const char *auth_dependency;
+
+/*
  * RFC 6750 §2.1 and §3: a route that needs a token and has none answers
  * 401 with a bare challenge; a bad token adds error="invalid_token".
  * The handler receives the verified principal, never the token.
@@ -80,6 +86,7 @@ authenticate(struct ctx *c, enum route_auth need)
 	}
 	if (e != ERR_OK) {
 		c->detail = "tokens cannot be checked right now";
+		auth_dependency = "jwks";
 		return e == ERR_TOO_LARGE ? e : ERR_UNAVAILABLE;
 	}
 	if (p->email == NULL && (e = email_resolve(c->app, c->a, p, tok)) !=
@@ -178,6 +185,10 @@ log_request(struct app *app, const struct req *r, const char *route,
 	char status[8], us[24], calls[16], dep_ms[24], att[16], fms[24];
 
 	aws_request_report(app->aws, &rep);
+	if (rep.failed_service == NULL && auth_dependency != NULL) {
+		rep.failed_service = auth_dependency;
+		rep.failed_error = "unavailable";
+	}
 	snprintf(status, sizeof(status), "%d", resp->status);
 	snprintf(us, sizeof(us), "%ld", micros);
 	snprintf(calls, sizeof(calls), "%d", rep.calls);
@@ -208,6 +219,7 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 	struct req_io io = { io_param, io_read, f };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	auth_dependency = NULL;
 	aws_request_begin(app->aws, request_deadline(app, f));
 	/* In the arena: its body is released by the arena's cleanup. */
 	resp = arena_alloc(a, sizeof(*resp));
