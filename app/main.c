@@ -19,6 +19,9 @@
 #include "http/ctx.h"
 #include "http/fcgi.h"
 #include "http/live.h"
+#include "store/catalog_sync.h"
+#include "core/deadline.h"
+#include "aws/aws.h"
 #include "http/server.h"
 
 static void
@@ -41,6 +44,34 @@ install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Between requests at most once a second: check the catalog snapshot (a
+ * build starts when it is missing) and tell the health thread its state
+ * for /readyz.  Bounded by a deadline like a request. */
+#define CATALOG_CHECK_MS     1000
+#define CATALOG_DEADLINE_MS  1000
+
+static void
+publish_catalog(void *arg)
+{
+	static int64_t last;
+	struct app *app = arg;
+	int64_t now = deadline_now_ms();
+	const char *state;
+
+	if (last != 0 && now - last < CATALOG_CHECK_MS)
+		return;
+	last = now;
+	if (app->catalog == NULL) {
+		live_set_catalog("no cache directory");
+		return;
+	}
+	aws_request_begin(app->aws, now + CATALOG_DEADLINE_MS);
+	state = catalog_sync_get(app->catalog, &app->ddb, catalog_now_ms()) !=
+	    NULL ? "ok" : "loading";
+	aws_request_begin(app->aws, 0);
+	live_set_catalog(state);
 }
 
 int
@@ -84,12 +115,18 @@ main(int argc, char **argv)
 	log_kv(LOG_INFO, "worker ready", "dynamodb", app.cfg.dynamodb_endpoint,
 	    "region", app.cfg.region, NULL);
 	a = arena_new(LIM_ARENA_MAX);
+	if (health != NULL && health[0] != '\0') {
+		publish_catalog(&app);
+		fcgi_set_idle(f, publish_catalog, &app, CATALOG_CHECK_MS);
+	}
 	while (fcgi_accept(f)) {
 		live_busy();
 		server_handle(&app, f, a);
 		fcgi_finish(f);
 		arena_reset(a);
 		live_idle();
+		if (health != NULL && health[0] != '\0')
+			publish_catalog(&app);
 	}
 	log_kv(LOG_INFO, "worker stopping", NULL);
 	live_stop();

@@ -31,6 +31,9 @@ struct fcgi {
 	int          fd;            /* the listening socket */
 	bool         active;
 	sigset_t     idle_mask;     /* signal mask while waiting in pselect */
+	void       (*idle_fn)(void *);
+	void        *idle_ctx;
+	long         idle_ms;
 };
 
 static volatile sig_atomic_t shutdown_asked;
@@ -145,22 +148,36 @@ fcgi_close(struct fcgi *f)
 	free(f);
 }
 
+void
+fcgi_set_idle(struct fcgi *f, void (*fn)(void *), void *ctx, long ms)
+{
+	f->idle_fn = fn;
+	f->idle_ctx = ctx;
+	f->idle_ms = ms > 0 ? ms : 1000;
+}
+
 bool
 fcgi_accept(struct fcgi *f)
 {
+	struct timespec tick;
 	fd_set rd;
 	int n;
 
 	while (!shutdown_asked) {
 		FD_ZERO(&rd);
 		FD_SET(0, &rd);
+		tick.tv_sec = f->idle_ms / 1000;
+		tick.tv_nsec = (f->idle_ms % 1000) * 1000000L;
 		/* The only place where SIGTERM can arrive: EINTR, see above. */
-		n = pselect(1, &rd, NULL, NULL, NULL, &f->idle_mask);
+		n = pselect(1, &rd, NULL, NULL, f->idle_fn != NULL ? &tick : NULL,
+		    &f->idle_mask);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return false;
 		}
+		if (n == 0 && f->idle_fn != NULL && !shutdown_asked)
+			f->idle_fn(f->idle_ctx);
 		if (n == 0 || !FD_ISSET(0, &rd))
 			continue;
 		if (FCGX_Accept_r(&f->req) == 0) {

@@ -40,6 +40,12 @@ void fcgi_request_shutdown(void);
 /* fcgi_shutting_down - a shutdown was asked for. */
 bool fcgi_shutting_down(void);
 
+/*
+ * fcgi_set_idle - while fcgi_accept waits, call fn(ctx) every ms
+ * milliseconds (with the stop signals blocked, as during a request).
+ */
+void fcgi_set_idle(struct fcgi *f, void (*fn)(void *), void *ctx, long ms);
+
 /* fcgi_accept - wait for the next request; false on shutdown or error. */
 bool fcgi_accept(struct fcgi *f);
 

@@ -44,6 +44,7 @@ static struct {
 	int               ready_status;
 	char              ready_body[LIVE_BODY_MAX];
 	int64_t           demand_until;
+	const char       *catalog;      /* live_set_catalog; NULL: unknown */
 	/* The prober's own clients. */
 	struct httpc     *http;
 	struct aws       *aws;
@@ -55,6 +56,14 @@ void
 live_busy(void)
 {
 	atomic_store(&L.busy_since, (long long)deadline_now_ms());
+}
+
+void
+live_set_catalog(const char *state)
+{
+	pthread_mutex_lock(&L.lock);
+	L.catalog = state;
+	pthread_mutex_unlock(&L.lock);
 }
 
 void
@@ -100,7 +109,7 @@ probe_jwks(void)
 static void
 probe_round(struct arena *a)
 {
-	const char *ddb, *jwks;
+	const char *ddb, *jwks, *cat;
 	char body[LIVE_BODY_MAX];
 	int status;
 
@@ -110,15 +119,17 @@ probe_round(struct arena *a)
 	jwks = probe_jwks();
 	aws_request_begin(L.aws, 0);
 	arena_reset(a);
-	status = strcmp(ddb, "ok") == 0 && strcmp(jwks, "ok") == 0 ? 200 : 503;
-	snprintf(body, sizeof(body), "{\"status\":\"%s\",\"checks\":"
-	    "{\"dynamodb\":\"%s\",\"jwks\":\"%s\"}}",
-	    status == 200 ? "ready" : "not_ready", ddb, jwks);
 	pthread_mutex_lock(&L.lock);
+	cat = L.catalog != NULL ? L.catalog : "unknown";
+	status = strcmp(ddb, "ok") == 0 && strcmp(jwks, "ok") == 0 &&
+	    strcmp(cat, "ok") == 0 ? 200 : 503;
+	snprintf(body, sizeof(body), "{\"status\":\"%s\",\"checks\":"
+	    "{\"dynamodb\":\"%s\",\"jwks\":\"%s\",\"catalog\":\"%s\"}}",
+	    status == 200 ? "ready" : "not_ready", ddb, jwks, cat);
 	if (status != 200 && (L.ready_status != status ||
 	    strcmp(body, L.ready_body) != 0))
 		log_kv(LOG_WARN, "not ready", "dynamodb", ddb, "jwks", jwks,
-		    NULL);
+		    "catalog", cat, NULL);
 	L.ready_status = status;
 	memcpy(L.ready_body, body, sizeof(body));
 	L.ready_at = deadline_now_ms();

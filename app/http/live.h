@@ -13,7 +13,8 @@
  *   (its socket is removed or refuses), so nginx answers 503 for it: the
  *   route is never 200 while no worker runs.
  * - /readyz answers from the last results of a probe thread (DynamoDB
- *   DescribeTable on the catalog table, a JWKS fetch), at most
+ *   DescribeTable on the catalog table, a JWKS fetch) and the catalog
+ *   snapshot's state the main loop publishes (live_set_catalog), at most
  *   LIVE_READY_MAX_AGE_MS old, else 503 "stale".  The prober runs every
  *   LIVE_PROBE_PERIOD_MS while /readyz was asked within
  *   LIVE_DEMAND_MS (and from the worker's start), with its own HTTP and
@@ -44,6 +45,13 @@ struct app;
  * are blocked (fcgi_open), so the threads never take them.
  */
 bool live_start(const struct app *app, const char *path);
+
+/*
+ * live_set_catalog - the state of the host's catalog snapshot as the
+ * main loop last saw it ("ok", "loading", ...; a static string), which
+ * /readyz reports and requires: only the main loop may look at it.
+ */
+void live_set_catalog(const char *state);
 
 /* live_busy / live_idle - the main loop starts / ends a request. */
 void live_busy(void);

@@ -253,7 +253,7 @@ def main():
     check("DynamoDB actions only on the three tables and their indexes",
           ddb_res and all(re.fullmatch(
               r"arn:@PARTITION@:dynamodb:@REGION@:@ACCOUNT@:table/"
-              r"(@[A-Z_]+@)(/index/\*)?", r) and
+              r"(@[A-Z_]+@)(/index/(\*|[A-Za-z0-9_.-]+))?", r) and
               re.fullmatch(r".*table/(@[A-Z_]+@).*", r).group(1) in tables
               for r in ddb_res), str(ddb_res))
 
