@@ -46,11 +46,13 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Between requests at most once a second: check the catalog snapshot (a
- * build starts when it is missing) and tell the health thread its state
- * for /readyz.  Bounded by a deadline like a request. */
+/* While idle (no request waiting), at most once a second: check the
+ * catalog snapshot (a build starts when it is missing) and tell the
+ * health thread its state for /readyz.  Never between a request and the
+ * next one waiting, which must not wait for it; its own short deadline
+ * bounds the delay of a request that comes meanwhile. */
 #define CATALOG_CHECK_MS     1000
-#define CATALOG_DEADLINE_MS  1000
+#define CATALOG_DEADLINE_MS  500
 
 static void
 publish_catalog(void *arg)
@@ -125,8 +127,6 @@ main(int argc, char **argv)
 		fcgi_finish(f);
 		arena_reset(a);
 		live_idle();
-		if (health != NULL && health[0] != '\0')
-			publish_catalog(&app);
 	}
 	log_kv(LOG_INFO, "worker stopping", NULL);
 	live_stop();

@@ -162,16 +162,23 @@ elapsed_us(const struct timespec *t0)
 
 /*
  * The request's deadline: GROWVRD_REQUEST_DEADLINE_MS from when nginx
- * received it (REQUEST_START, nginx's $msec), else from now.
+ * received it (REQUEST_START - REQUEST_AGE, nginx's $msec and
+ * $request_time when it passed the request on), else from now.
  */
 static int64_t
 request_deadline(const struct app *app, struct fcgi *f)
 {
 	const char *s = fcgi_param(f, "REQUEST_START");
-	int64_t start = 0;
+	const char *age = fcgi_param(f, "REQUEST_AGE");
+	int64_t start = 0, ms = 0;
 
 	if (s == NULL || !deadline_parse_msec(s, strlen(s), &start))
 		start = 0;
+	/* REQUEST_START is when nginx passed it on; REQUEST_AGE how long
+	 * nginx had held it by then. */
+	if (start > 0 && age != NULL &&
+	    deadline_parse_msec(age, strlen(age), &ms) && ms < start)
+		start -= ms;
 	return deadline_from_start(start, app->cfg.request_deadline_ms,
 	    deadline_wall_ms(), deadline_now_ms());
 }
@@ -187,7 +194,8 @@ log_request(struct app *app, const struct req *r, const char *route,
 	aws_request_report(app->aws, &rep);
 	if (rep.failed_service == NULL && auth_dependency != NULL) {
 		rep.failed_service = auth_dependency;
-		rep.failed_error = "unavailable";
+		rep.failed_error = strcmp(auth_dependency, "queue") == 0 ?
+		    "deadline" : "unavailable";
 	}
 	snprintf(status, sizeof(status), "%d", resp->status);
 	snprintf(us, sizeof(us), "%ld", micros);
@@ -217,10 +225,12 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 	const char *why = NULL, *route;
 	enum err e;
 	struct req_io io = { io_param, io_read, f };
+	int64_t deadline;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	auth_dependency = NULL;
-	aws_request_begin(app->aws, request_deadline(app, f));
+	deadline = request_deadline(app, f);
+	aws_request_begin(app->aws, deadline);
 	/* In the arena: its body is released by the arena's cleanup. */
 	resp = arena_alloc(a, sizeof(*resp));
 	if (resp == NULL)
@@ -229,7 +239,15 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 	e = req_parse(&r, a, &io, &why);
 	/* Writes that must be applied once condition on the request id. */
 	ddb_begin_request(&app->ddb, r.request_id);
-	server_dispatch(app, a, &r, e, why, resp, &route);
+	if (e == ERR_OK && deadline_left_ms(deadline) <= 0) {
+		/* It waited for a worker until its deadline: answer that,
+		 * not late (API 1.1), whatever it asked. */
+		route = "-";
+		auth_dependency = "queue";
+		resp_problem(resp, ERR_UNAVAILABLE, "the service is busy; the "
+		    "request waited past its deadline", r.request_id);
+	} else
+		server_dispatch(app, a, &r, e, why, resp, &route);
 	if (!resp_send(resp, f, r.request_id, r.method == M_HEAD))
 		log_kv(LOG_INFO, "client went away", "request_id",
 		    r.request_id, NULL);

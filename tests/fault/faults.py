@@ -37,6 +37,7 @@ HA_DIR = os.environ["FAULT_HA_DIR"]
 RUN = os.environ["FAULT_RUN"]
 DDB_FRONT = os.environ["FAULT_DDB_FRONT"]
 THREADS = 4
+PREMIUM_LIMIT = 100     # conf/plans.json: premium recommendations a month
 PASSWORD = "Fault-Test-Pw1"
 
 passed = failed = 0
@@ -105,6 +106,7 @@ class Client:
         self.token = u["id_token"]
         self.plant = "p00%d" % (1 + n % 8)
         self.rec200 = 0
+        self.round = 0
         self.own_fail = []          # (what, status)
         r = H.post("/api/v1/subscriptions", token=self.token,
                    json={"plan": "premium", "billing_period": "monthly"})
@@ -147,9 +149,11 @@ class Client:
         if st == 404 and put_ok and last.get("delete") != 503:
             self.own_fail.append(("delete of own plant", st))
         last["delete"] = st
-        _, st = self.call(rec, "rec", "GET", "/api/v1/recommendations")
-        if st == 200:
-            self.rec200 += 1
+        self.round += 1
+        if self.round % 3 == 0:
+            _, st = self.call(rec, "rec", "GET", "/api/v1/recommendations")
+            if st == 200:
+                self.rec200 += 1
 
 
 class Load:
@@ -157,6 +161,7 @@ class Load:
         self.clients = clients
         self.rec = []
         self.health = []
+        self.ref = []
         self.stop = threading.Event()
         self.threads = []
 
@@ -165,21 +170,26 @@ class Load:
         while not self.stop.is_set():
             c.step(self.rec, last)
 
+    def _get(self, path):
+        t0 = time.monotonic()
+        try:
+            st = H.http_request("GET", path, timeout=5).status
+        except OSError:
+            st = 0
+        t1 = time.monotonic()
+        return t1, t1 - t0, st
+
     def _probe(self):
+        # /healthz, and beside it a file nginx serves by itself (the
+        # local CA's CRL): how long the machine alone makes a request.
         while not self.stop.is_set():
-            t0 = time.monotonic()
-            try:
-                r = H.http_request("GET", "/healthz", timeout=5)
-                st = r.status
-            except OSError:
-                st = 0
-            t1 = time.monotonic()
-            self.health.append((t1, t1 - t0, st))
+            self.health.append(self._get("/healthz"))
+            self.ref.append(self._get("/ca.crl"))
             time.sleep(0.05)
 
     def start(self):
         self.stop.clear()
-        self.rec, self.health = [], []
+        self.rec, self.health, self.ref = [], [], []
         self.threads = [threading.Thread(target=self._run, args=(c,))
                         for c in self.clients]
         self.threads.append(threading.Thread(target=self._probe))
@@ -227,10 +237,15 @@ def judge(name, load, t_on, t_off, base):
     check("%s: no answer past the deadline" % name, not late,
           "%d: %s" % (len(late), late[:3]))
     hz = [x[1] for x in load.health if x[0] >= t_on]
+    ref = [x[1] for x in load.ref if x[0] >= t_on]
     hbad = [x for x in load.health if x[0] >= t_on and x[2] != 200]
+    # Under 100 ms; on a machine so busy that nginx alone is slow, no
+    # slower than a file nginx serves itself (+20 ms): a health route
+    # waiting on a worker would take seconds.
     check("%s: /healthz p99 under 100 ms, always 200" % name,
-          p99(hz) < 0.1 and not hbad,
-          "p99 %.1f ms, %d not 200" % (p99(hz) * 1000, len(hbad)))
+          (p99(hz) < 0.1 or p99(hz) <= p99(ref) + 0.02) and not hbad,
+          "p99 %.1f ms (nginx alone %.1f ms), %d not 200"
+          % (p99(hz) * 1000, p99(ref) * 1000, len(hbad)))
     n503 = sum(1 for x in rec if x[2] == 503 and x[0] < t_off + 0.5)
     n = sum(1 for x in rec if x[0] < t_off + 0.5)
     # Recovery: the first 3 s window after the fault with p99 back.
@@ -326,11 +341,16 @@ def main():
     why = []
     for c in clients:
         r = H.get("/api/v1/recommendations", token=c.token)
-        used = r.json["quota"]["used"] if r.status == 200 else None
-        if used != c.rec200 + 1:
+        # One more use: the counter says used; used up (429): the limit.
+        if r.status == 200:
+            used, answers = r.json["quota"]["used"], c.rec200 + 1
+        else:
+            used, answers = (PREMIUM_LIMIT if r.status == 429 else None,
+                             c.rec200)
+        if used != answers:
             ok = False
-            why.append("user %d: counter %s, 200 answers %d + 1"
-                       % (c.n, used, c.rec200))
+            why.append("user %d: counter %s, 200 answers %d (status %d)"
+                       % (c.n, used, answers, r.status))
     check("the quota counter equals the 200 answers", ok, "; ".join(why))
     print("%d passed, %d failed" % (passed, failed))
     if failures:
