@@ -246,5 +246,33 @@ def health_routes_are_not_access_logged():
            "a 200 /healthz was access-logged")
 
 
+
+@test
+def a_too_large_header_is_a_431_problem():
+    r = get("/api/v1/plans", headers={"X-Big": "a" * 20000})
+    doc = expect_problem(r, 431)
+    expect(doc["detail"], "detail")
+
+
+@test
+def readyz_is_404_to_a_forwarded_client_and_200_to_loopback():
+    r = http_request("GET", "/readyz", headers={"X-Forwarded-For": "1.2.3.4"})
+    expect_problem(r, 404)
+    deadline = time.monotonic() + 15
+    while True:
+        r = http_request("GET", "/readyz")
+        if r.status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    expect_status(r, 200)
+    expect_eq(r.headers.get("Cache-Control"), "no-store", "Cache-Control")
+
+
+@test
+def healthz_comes_from_the_health_thread_even_as_head():
+    r = http_request("HEAD", "/healthz")
+    expect_status(r, 200)
+    expect_eq(r.body, b"", "HEAD body")
+
 if __name__ == "__main__":
     run()
