@@ -7,9 +7,9 @@ CC        ?= cc
 BUILD     ?= build
 # V=1 shows the compiler's command lines.
 Q         := $(if $(V),,@)
-PKGS      := fcgi json-c libcurl libjwt openssl
+PKGS      := fcgi json-c libcurl openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lcurl -ljwt -lssl -lcrypto)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lcurl -lssl -lcrypto)
 
 STD       := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \

@@ -4,9 +4,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <jwt.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "auth/jwks.h"
+#include "auth/tcache.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
@@ -145,8 +147,9 @@ read_header(struct arena *a, struct tok *t, const char **why)
 }
 
 /*
- * RFC 7515 §4.1: alg pinned to RS256 before anything else (libjwt 1.10
- * would take HS256 with our PEM as the secret, or "none"); crit refused
+ * RFC 7515 §4.1: alg pinned to RS256 before anything else (a library
+ * that takes the alg from the header would accept HS256 with the public
+ * key as the secret, or "none"); crit refused
  * (§4.1.11: we understand no extension); typ absent or "JWT" (RFC 7519
  * §5.1); no other member (no jku, jwk, x5u, x5c, cty, b64); kid a
  * string of 1..JWKS_KID_MAX bytes.
@@ -217,37 +220,34 @@ find_key(const struct token_config *cfg, struct tok *t, int64_t now,
 }
 
 /*
- * RFC 7515 §5.2 step 8 with RFC 7518 §3.3: the RS256 signature over the
- * first two parts as they appear, by libjwt with exactly one key.  The
- * signature must be as long as the modulus (RFC 8017 §8.2.2 step 1).
+ * RFC 7515 §5.2 step 8 with RFC 7518 §3.3: the RS256 signature
+ * (RSASSA-PKCS1-v1_5 with SHA-256, RFC 8017 §8.2.2) over the ASCII of
+ * the first two parts as they appear, with the one EVP_PKEY the kid
+ * names.  The signature must be as long as the modulus (§8.2.2 step 1).
  */
 static enum err
-verify_signature(struct arena *a, struct tok *t, const char *token,
-    size_t len, const char **why)
+verify_signature(struct tok *t, const char *token, const char **why)
 {
-	jwt_t *jwt = NULL;
-	char *copy;
-	int rc;
+	EVP_MD_CTX *md;
+	size_t signed_len = t->plen[0] + 1 + t->plen[1];
+	int rc = -1;
 
 	if (t->sig.len != t->key->mod_len) {
 		*why = "the token signature has the wrong length";
 		return ERR_UNAUTHENTICATED;
 	}
-	if ((copy = arena_strndup(a, token, len)) == NULL) {
-		*why = "the request is out of memory";
-		return ERR_TOO_LARGE;
-	}
-	rc = jwt_decode(&jwt, copy, (const unsigned char *)t->key->pem,
-	    (int)t->key->pem_len);
-	/* Belt and braces: the header was pinned, libjwt must agree. */
-	if (rc == 0 && jwt_get_alg(jwt) != JWT_ALG_RS256)
-		rc = EINVAL;
-	jwt_free(jwt);
-	if (rc == ENOMEM) {
+	if ((md = EVP_MD_CTX_new()) == NULL) {
 		*why = "the token cannot be checked (out of memory)";
 		return ERR_INTERNAL;
 	}
-	if (rc != 0) {
+	if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
+	    t->key->pkey) == 1)
+		rc = EVP_DigestVerify(md, (const unsigned char *)t->sig.data,
+		    t->sig.len, (const unsigned char *)token, signed_len);
+	EVP_MD_CTX_free(md);
+	/* A bad signature leaves an entry in OpenSSL's queue: not news. */
+	ERR_clear_error();
+	if (rc != 1) {
 		*why = "the token signature does not verify";
 		return ERR_UNAUTHENTICATED;
 	}
@@ -292,6 +292,11 @@ static const struct claim {
 	{ "cognito:username", CL_STR, REQ_ID, 128,
 	  "the token cognito:username is missing or ill-typed" },
 	{ "email", CL_STR, 0, 320, "the token email is not a string" },
+	{ "scope", CL_STR, 0, 2048,
+	  "the token scope is not a space-separated string" },
+	{ "origin_jti", CL_STR, 0, 128,
+	  "the token origin_jti is not a string" },
+	{ "event_id", CL_STR, 0, 128, "the token event_id is not a string" },
 	{ "cognito:groups", CL_STRS, 0, 128,
 	  "the token cognito:groups is not an array of strings" },
 };
@@ -478,6 +483,14 @@ fill_principal(const struct token_config *cfg, struct arena *a,
 	p->email = tu == TOKEN_USE_ID ? jx_str(claims, "email", NULL) : NULL;
 	p->client_id = cfg->client_id;
 	(void)jx_int(claims, "exp", 0, TOKEN_TIME_MAX, &p->exp);
+	(void)jx_int(claims, "iat", 0, TOKEN_TIME_MAX, &p->iat);
+	/* A sign-in's time: auth_time, which refreshes keep; else iat. */
+	if (!jx_int(claims, "auth_time", 0, TOKEN_TIME_MAX, &p->auth_time))
+		p->auth_time = p->iat;
+	/* The sign-in: origin_jti (AWS), else event_id (cognito-local). */
+	p->sid = jx_str(claims, "origin_jti", NULL);
+	if (p->sid == NULL)
+		p->sid = jx_str(claims, "event_id", NULL);
 	if (n == 0)
 		return ERR_OK;
 	if ((groups = arena_alloc(a, n * sizeof(*groups))) == NULL) {
@@ -495,30 +508,25 @@ fill_principal(const struct token_config *cfg, struct arena *a,
 	return ERR_OK;
 }
 
-enum err
-token_verify(const struct token_config *cfg, struct arena *a,
+/*
+ * The full check of a token not found in the cache (or when the caller
+ * wants the claims tree).
+ */
+static enum err
+verify_full(const struct token_config *cfg, struct arena *a,
     const char *token, size_t len, enum token_use use, int64_t now,
     struct principal *p, struct json_object **claims, const char **why)
 {
 	struct tok t;
 	enum token_use tu = TOKEN_USE_ANY;
-	enum err e = ERR_OK;
+	enum err e;
 
-	memset(p, 0, sizeof(*p));
-	if (claims != NULL)
-		*claims = NULL;
 	memset(&t, 0, sizeof(t));
 	buf_init(&t.hdr, LIM_TOKEN_MAX);
 	buf_init(&t.pay, LIM_TOKEN_MAX);
 	buf_init(&t.sig, LIM_TOKEN_MAX);
-	if (cfg == NULL || cfg->issuer == NULL || cfg->client_id == NULL ||
-	    cfg->jwks == NULL || a == NULL || (unsigned)use >= TOKEN_USE__MAX) {
-		*why = "the token verifier is not configured";
-		e = ERR_INTERNAL;
-	}
 	/* Each step runs only while all before it succeeded. */
-	if (e == ERR_OK)
-		e = split(token, len, &t, why);
+	e = split(token, len, &t, why);
 	if (e == ERR_OK)
 		e = read_header(a, &t, why);
 	if (e == ERR_OK)
@@ -528,15 +536,15 @@ token_verify(const struct token_config *cfg, struct arena *a,
 	if (e == ERR_OK)
 		e = find_key(cfg, &t, now, why);
 	/*
-	 * The payload is parsed (strictly, bounded) before libjwt sees it:
-	 * libjwt's own parser would report a bad payload as a bad signature.
-	 * Nothing in it is trusted until the signature has verified.
+	 * The payload is parsed once (strictly, bounded) before the
+	 * signature is checked; nothing in it is trusted until the
+	 * signature has verified.
 	 */
 	if (e == ERR_OK)
 		e = parse_object(a, &t.pay, &t.claims,
 		    "the token payload is not a strict JSON object", why);
 	if (e == ERR_OK)
-		e = verify_signature(a, &t, token, len, why);
+		e = verify_signature(&t, token, why);
 	if (e == ERR_OK)
 		e = check_claims(cfg, t.claims, use, now, &tu, why);
 	if (e == ERR_OK)
@@ -544,11 +552,53 @@ token_verify(const struct token_config *cfg, struct arena *a,
 	buf_free(&t.hdr);
 	buf_free(&t.pay);
 	buf_free(&t.sig);
+	if (e == ERR_OK && claims != NULL)
+		*claims = t.claims;
+	return e;
+}
+
+enum err
+token_verify(const struct token_config *cfg, struct arena *a,
+    const char *token, size_t len, enum token_use use, int64_t now,
+    struct principal *p, struct json_object **claims, const char **why)
+{
+	unsigned char key[TCACHE_KEY_LEN];
+	bool keyed = false;
+	enum err e;
+
+	memset(p, 0, sizeof(*p));
+	if (claims != NULL)
+		*claims = NULL;
+	if (cfg == NULL || cfg->issuer == NULL || cfg->client_id == NULL ||
+	    cfg->jwks == NULL || a == NULL || (unsigned)use >= TOKEN_USE__MAX) {
+		*why = "the token verifier is not configured";
+		return ERR_INTERNAL;
+	}
+	/*
+	 * A token verified before (same bytes, same worker) and not yet
+	 * expired skips every step but the hash; the claims tree is only
+	 * made by the full check.
+	 */
+	if (cfg->cache != NULL && claims == NULL && token != NULL &&
+	    len > 0 && len <= LIM_TOKEN_MAX) {
+		keyed = tcache_key(token, len, key);
+		if (keyed) {
+			e = tcache_get(cfg->cache, key, use, now, a, p, why);
+			if (e != ERR_NOT_FOUND) {
+				if (e == ERR_OK)
+					p->client_id = cfg->client_id;
+				else
+					memset(p, 0, sizeof(*p));
+				return e;
+			}
+		}
+	}
+	e = verify_full(cfg, a, token, len, use, now, p, claims, why);
 	if (e != ERR_OK) {
 		memset(p, 0, sizeof(*p));
 		return e;
 	}
-	if (claims != NULL)
-		*claims = t.claims;
+	if (keyed)
+		tcache_put(cfg->cache, key, p);
 	return ERR_OK;
 }

@@ -43,4 +43,15 @@
 #define LIM_CATALOG_FILE_MAX  ((uint64_t)2 << 30)
 #define LIM_CATALOG_PLANTS    2000000
 
+/* auth/tcache: verified tokens per worker, fixed at start. */
+#define LIM_TCACHE_SLOTS    1024          /* entries (~1.3 KiB each) */
+#define LIM_TCACHE_PROBE    8             /* neighbourhood per key */
+#define LIM_TCACHE_STR      128           /* sub, username, sid bytes */
+#define LIM_TCACHE_EMAIL    320           /* email claim bytes */
+#define LIM_TCACHE_GROUPS   512           /* groups, NUL-separated */
+#define LIM_TCACHE_NGROUPS  16            /* groups per principal */
+/* auth/session: per-user sign-out state. */
+#define LIM_SESSION_SLOTS   4096          /* users cached per worker */
+#define LIM_SESSION_ENTRIES 64            /* revoked sign-ins per user */
+
 #endif

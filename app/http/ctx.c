@@ -10,6 +10,7 @@
 
 #include "auth/email.h"
 #include "auth/jwks.h"
+#include "auth/tcache.h"
 #include "aws/aws.h"
 #include "aws/secrets.h"
 #include "core/log.h"
@@ -99,6 +100,7 @@ app_open(struct app *app)
 	app->tok.issuer = app->cfg.issuer;
 	app->tok.client_id = app->cfg.client_id;
 	app->tok.jwks = app->jwks;
+	app->tok.cache = tcache_new();
 	app->emails = email_cache_new();
 	app->ddb.aws = app->aws;
 	app->ddb.endpoint = app->cfg.dynamodb_endpoint;
@@ -117,6 +119,7 @@ app_close(struct app *app)
 {
 	catalog_sync_free(app->catalog);
 	email_cache_free(app->emails);
+	tcache_free(app->tok.cache);
 	plans_free(app->plans);
 	if (app->jwks != NULL)
 		jwks_free(app->jwks);

@@ -9,10 +9,11 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iapp \
  *       $(pkg-config --cflags json-c) tests/fuzz/fuzz_jwt.c \
- *       app/auth/token.c app/auth/jwks.c app/json/jx.c app/net/httpc.c \
+ *       app/auth/token.c app/auth/tcache.c app/auth/jwks.c app/json/jx.c \
+ *       app/net/httpc.c \
  *       app/core/arena.c app/core/buf.c app/core/crypt.c app/core/err.c \
  *       app/core/log.c app/core/str.c app/core/xalloc.c \
- *       $(pkg-config --libs libjwt json-c openssl libcurl) \
+ *       $(pkg-config --libs json-c openssl libcurl) \
  *       -o build/fuzz_jwt
  *   build/fuzz_jwt -max_len=17000 -max_total_time=60 tests/fuzz/corpus/jwt
  */
@@ -46,7 +47,7 @@ static const char jwks_text[] =
 static struct jwks *jwks;
 static struct token_config cfg = {
 	"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Fuzz",
-	"fuzzclient", NULL
+	"fuzzclient", NULL, NULL
 };
 
 int
