@@ -18,6 +18,7 @@
 #define LIM_PATH_MAX        1024          /* DOCUMENT_URI / path */
 #define LIM_ID_MAX          64            /* plant and subscription ids */
 #define LIM_CURSOR_MAX      1024          /* opaque cursor, encoded */
+#define LIM_CURSOR_KEY_MIN  16            /* bytes of GROWVRD_CURSOR_KEY */
 /*
  * One DynamoDB/Cognito answer.  DynamoDB's largest is a BatchGetItem of
  * 16 MB of item data (a Query or Scan page holds 1 MB); its JSON wraps
@@ -51,7 +52,7 @@
 #define LIM_TCACHE_GROUPS   512           /* groups, NUL-separated */
 #define LIM_TCACHE_NGROUPS  16            /* groups per principal */
 /* auth/session: per-user sign-out state. */
-#define LIM_SESSION_SLOTS   4096          /* users cached per worker */
+#define LIM_SESSION_SLOTS   1024          /* users cached per worker */
 #define LIM_SESSION_ENTRIES 64            /* revoked sign-ins per user */
 
 #endif

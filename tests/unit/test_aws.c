@@ -87,7 +87,7 @@ call(struct aws *aws, struct arena *a, const char *endpoint,
     struct aws_result *res)
 {
 	struct aws_call c = { endpoint, "dynamodb", DDB_TARGET, DDB_CT,
-	    "{\"TableName\":\"t\"}", 16, false };
+	    "{\"TableName\":\"t\"}", 16, false, false };
 
 	return aws_json_call(aws, a, &c, res);
 }
@@ -511,7 +511,7 @@ test_aws_misc(void)
 	char url[128], v[512];
 	struct aws_call uc = { NULL, "cognito-idp",
 	    "AWSCognitoIdentityProviderService.InitiateAuth",
-	    "application/x-amz-json-1.1", "{}", 2, true };
+	    "application/x-amz-json-1.1", "{}", 2, true, false };
 
 	CASE("aws_new refuses a bad region or attempt count");
 	CHECK(aws_new(&bad, http) == NULL);
