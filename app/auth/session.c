@@ -225,7 +225,7 @@ ended(const struct sess_entry *e, const char *sid)
 
 enum err
 session_check(struct sessions *s, struct arena *a, const struct principal *p,
-    int64_t now_ms, const char **why)
+    int64_t now_ms, bool fresh, const char **why)
 {
 	struct json_object *item;
 	struct sess_entry *e;
@@ -239,7 +239,7 @@ session_check(struct sessions *s, struct arena *a, const struct principal *p,
 		return ERR_UNAUTHENTICATED;
 	}
 	e = slot_of(s, p->sub, &found);
-	if (!found || now_ms - e->fetched_ms >= SESSION_CACHE_MS ||
+	if (!found || fresh || now_ms - e->fetched_ms >= SESSION_CACHE_MS ||
 	    now_ms < e->fetched_ms) {
 		if ((err = load(s, a, p->sub, &item)) != ERR_OK) {
 			*why = "sign-outs cannot be checked right now";

@@ -29,7 +29,8 @@
  * cache of SESSION_CACHE_MS, so a sign-out is seen by every worker within
  * SESSION_CACHE_MS plus one read (API.md: 2 s), and costs at most one
  * consistent GetItem per user per worker per SESSION_CACHE_MS; the worker
- * that writes it sees it at once.  Revoked ids and links expire with the
+ * that writes it sees it at once, and requests that write read it afresh
+ * (one GetItem each), so no write of an ended sign-in gets through.  Revoked ids and links expire with the
  * tokens they stop (SESSION_TOKEN_LIFE_MAX, Cognito's longest access/ID
  * token life); at most LIM_SESSION_ENTRIES are kept per user, and a
  * logout that would pass the bound ends every sign-in instead (stricter,
@@ -73,10 +74,13 @@ int64_t session_now_ms(void);
  * session_check - may the verified principal p still be used?  ERR_OK;
  * ERR_UNAUTHENTICATED with a static *why when its sign-in was ended or
  * the account deleted; ERR_UNAVAILABLE when the record cannot be read;
- * ERR_TOO_LARGE when arena a is full.  now_ms: session_now_ms().
+ * ERR_TOO_LARGE when arena a is full.  now_ms: session_now_ms().  fresh
+ * reads the record whatever the cache holds (for requests that write:
+ * no write of an ended sign-in gets through the cache's window).
  */
 enum err session_check(struct sessions *s, struct arena *a,
-    const struct principal *p, int64_t now_ms, const char **why);
+    const struct principal *p, int64_t now_ms, bool fresh,
+    const char **why);
 
 /*
  * session_end - logout: end the sign-in sid (may be NULL) and what was

@@ -79,7 +79,7 @@ authenticate(struct ctx *c, enum route_auth need)
 	/* Sign-outs and deletions (auth/session.h), on every worker. */
 	if (e == ERR_OK)
 		e = session_check(c->app->sessions, c->a, p, session_now_ms(),
-		    &why);
+		    c->req->method != M_GET && c->req->method != M_HEAD, &why);
 	if (e == ERR_UNAUTHENTICATED) {
 		resp_header(c->resp, "WWW-Authenticate",
 		    "Bearer realm=\"growvrd\", error=\"invalid_token\"");
