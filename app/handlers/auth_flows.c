@@ -149,13 +149,17 @@ af_idp_fail(struct ctx *c, enum err e, const char *why)
 		resp_header(c->resp, "Retry-After", QUOTA_RETRY_SECS);
 		return hc_fail(c, e, why);
 	case ERR_UNAVAILABLE:
-		/* Also a state change whose outcome is unknown: repeat it. */
+	case ERR_INTERNAL:
+		/*
+		 * Also a state change whose outcome is unknown (repeat it),
+		 * and no AWS credentials for a signed call (the credential
+		 * source is a dependency like any other): 503.
+		 */
 		resp_header(c->resp, "Retry-After", UNKNOWN_RETRY_SECS);
-		return hc_fail(c, e, why);
+		return hc_fail(c, ERR_UNAVAILABLE, why);
 	case ERR_THROTTLED:
 	case ERR_UPSTREAM:
 	case ERR_UNSUPPORTED:
-	case ERR_INTERNAL:
 	case ERR_TOO_LARGE:
 		return hc_fail(c, e, why);
 	default:

@@ -242,9 +242,9 @@ h_users_delete(struct ctx *c)
 			log_kv(LOG_WARN, "account data deleted, sign-in not",
 			    "request_id", c->req->request_id, "error",
 			    err_name(e), NULL);
-			return hc_fail(c, e == ERR_INTERNAL ? ERR_INTERNAL :
-			    ERR_UNAVAILABLE, "the account's sign-in cannot be "
-			    "deleted right now; try again");
+			/* ERR_INTERNAL: no credentials; a dependency too. */
+			return hc_fail(c, ERR_UNAVAILABLE, "the account's sign-in "
+			    "cannot be deleted right now; try again");
 		}
 	}
 	e = session_end_all(app->sessions, c->a, c->who->sub, true,

@@ -1,7 +1,8 @@
 /*
- * fuzz_jwt.c - libFuzzer harness for token_verify: arbitrary bytes as a
- * bearer token, against a fixed JWKS (one RSA-2048 key, kid "fuzz1",
- * one EC key, kid "ec1") and a fixed clock.  Seeds in corpus/jwt/ are
+ * fuzz_jwt.c - libFuzzer harness for token_verify (and the refresh-token
+ * reader session_refresh_signin): arbitrary bytes as a bearer token,
+ * against a fixed JWKS (one RSA-2048 key, kid "fuzz1", one EC key, kid
+ * "ec1") and a fixed clock.  Seeds in corpus/jwt/ are
  * tokens signed with the private half of that key (thrown away), so the
  * fuzzer starts from tokens that reach the claim checks.
  *
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "auth/jwks.h"
+#include "auth/session.h"
 #include "auth/token.h"
 #include "core/arena.h"
 #include "core/limits.h"
@@ -83,6 +85,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else if (why == NULL || p.sub != NULL || e == ERR_INTERNAL) {
 		abort();
+	}
+	/* The same bytes as a refresh token (auth/session.h), NUL-ended. */
+	{
+		char *s = malloc(size + 1);
+		int64_t t;
+
+		if (s == NULL)
+			abort();
+		memcpy(s, data, size);
+		s[size] = '\0';
+		(void)session_refresh_signin(s, &t);
+		free(s);
 	}
 	arena_free(a);
 	return 0;

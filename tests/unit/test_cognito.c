@@ -506,6 +506,26 @@ test_operations(void)
 	CHECK(cog_admin_delete_user(&app.g, a, SUB) == ERR_NOT_FOUND);
 	END_CASE();
 
+	CASE("state-changing calls are not repeated once they may have "
+	    "arrived: 503, outcome unknown");
+	{
+		int before = atomic_load(&f->requests);
+		answer(500, "{\"__type\":\"InternalErrorException\"}");
+		CHECK(cog_change_password(&app.g, a, "a.b.c", "Old-pass1!",
+		    "New-pass1!", &why) == ERR_UNAVAILABLE);
+		CHECK(strstr(why, "may or may not") != NULL);
+		CHECK(atomic_load(&f->requests) == before + 1);
+		answer(500, "{\"__type\":\"InternalErrorException\"}");
+		CHECK(cog_sign_up(&app.g, a, "user@example.com", "Abcdef1!",
+		    NULL, &sub, &conf, &why) == ERR_UNAVAILABLE);
+		CHECK(atomic_load(&f->requests) == before + 2);
+		/* a read is safe to repeat: three attempts */
+		CHECK(cog_admin_get_user(&app.g, a, SUB, &u, &why) ==
+		    ERR_UNAVAILABLE);
+		CHECK(atomic_load(&f->requests) == before + 5);
+	}
+	END_CASE();
+
 	CASE("no secret: no SecretHash; no endpoint: unavailable");
 	app.g.client_secret = "";
 	answer(200, "{}");
