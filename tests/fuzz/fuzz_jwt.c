@@ -6,17 +6,11 @@
  * tokens signed with the private half of that key (thrown away), so the
  * fuzzer starts from tokens that reach the claim checks.
  *
- * Build and run (from the repository root):
+ * Build and run (from the repository root; the harness links the
+ * library, like every fuzzer):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iapp \
- *       $(pkg-config --cflags json-c) tests/fuzz/fuzz_jwt.c \
- *       app/auth/token.c app/auth/tcache.c app/auth/jwks.c app/json/jx.c \
- *       app/net/httpc.c \
- *       app/core/arena.c app/core/buf.c app/core/crypt.c app/core/err.c \
- *       app/core/log.c app/core/str.c app/core/xalloc.c \
- *       $(pkg-config --libs json-c openssl libcurl) \
- *       -o build/fuzz_jwt
- *   build/fuzz_jwt -max_len=17000 -max_total_time=60 tests/fuzz/corpus/jwt
+ *   make FUZZ=1 CC=clang fuzzers
+ *   build/fuzz/fuzz_jwt -max_len=17000 -max_total_time=60 tests/fuzz/corpus/jwt
  */
 #include <stddef.h>
 #include <stdint.h>
