@@ -240,6 +240,33 @@ main(void)
 	    ERR_UNAUTHENTICATED);
 	END_CASE();
 
+	CASE("LIM_SESSION_SLOTS: more users than slots evict, never wrong");
+	{
+		struct sessions *many = sessions_new(&d, "Users");
+		char subs[64];
+		int g0;
+		/* stored is SUB's (deleted) record; every other sub reads it
+		 * too in this fake, so only the count of reads matters here */
+		json_object_put(stored);
+		stored = NULL;
+		for (i = 0; i < LIM_SESSION_SLOTS + LIM_SESSION_SLOTS / 2; i++) {
+			snprintf(subs, sizeof(subs), "user-%d", i);
+			p = pr(100, NULL);
+			p.sub = subs;
+			CHECK(session_check(many, a, &p, ms, false, &why) ==
+			    ERR_OK);
+		}
+		g0 = gets;
+		snprintf(subs, sizeof(subs), "user-%d",
+		    LIM_SESSION_SLOTS + LIM_SESSION_SLOTS / 2 - 1);
+		p.sub = subs;               /* the newest is still cached */
+		CHECK(session_check(many, a, &p, ms, false, &why) == ERR_OK);
+		CHECK(gets == g0);
+		sessions_free(many);
+		CHECK(session_end_all(s, a, SUB, true, t, NULL) == ERR_OK);
+	}
+	END_CASE();
+
 	CASE("DynamoDB down: unavailable, never alive");
 	d.endpoint = "http://127.0.0.1:1";
 	p = pr(t + 100, "x");
