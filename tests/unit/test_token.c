@@ -631,6 +631,44 @@ test_failures(void)
 	END_CASE();
 }
 
+/* A JWKS endpoint that is down. */
+static enum err
+fetch_down(void *ctx, const char *url, struct buf *out, const char **why)
+{
+	(void)ctx, (void)url, (void)out;
+	*why = "the JWKS endpoint cannot be reached";
+	return ERR_UNAVAILABLE;
+}
+
+static void
+test_outage(void)
+{
+	struct token_config oc = cfg;
+	struct principal p;
+	const char *t, *why;
+	struct buf doc;
+
+	CASE("a kid we cannot confirm while the JWKS is down: 503, not 401");
+	buf_init(&doc, LIM_JWKS_MAX);
+	buf_puts(&doc, "{\"keys\":[");
+	jwk_rsa(&doc, k1, "k1", "");
+	buf_puts(&doc, "]}");
+	oc.jwks = jwks_new("https://idp.example/jwks.json", fetch_down, NULL);
+	CHECK(jwks_load_text(oc.jwks, doc.data, doc.len, &why) == ERR_OK);
+	t = make(SIGN_K1, "{\"alg\":\"RS256\",\"kid\":\"k2\"}", ACCESS);
+	arena_reset(ar);
+	CHECK(token_verify(&oc, ar, t, strlen(t), TOKEN_USE_ACCESS, NOW, &p,
+	    NULL, &why) == ERR_UNAVAILABLE);
+	/* a known kid keeps working through the outage */
+	t = make(SIGN_K1, HDR, ACCESS);
+	arena_reset(ar);
+	CHECK(token_verify(&oc, ar, t, strlen(t), TOKEN_USE_ACCESS, NOW, &p,
+	    NULL, &why) == ERR_OK);
+	jwks_free(oc.jwks);
+	buf_free(&doc);
+	END_CASE();
+}
+
 /* The verified-token cache in front of the full check. */
 static void
 test_cache(void)
@@ -739,6 +777,7 @@ main(void)
 	test_bytes();
 	test_failures();
 	test_cache();
+	test_outage();
 	teardown();
 	return harness_done();
 }
