@@ -362,7 +362,8 @@ apply(struct json_object *item, struct op *o)
 	case OP_LINK:
 		if (used + 1 > LIM_SESSION_ENTRIES) {
 			log_kv(LOG_WARN, "session: too many live sign-ins to "
-			    "link; a logout will end every sign-in", NULL);
+			    "link; a logout of this one will not reach its "
+			    "refreshed tokens before they expire", NULL);
 			break;
 		}
 		l = json_object_new_object();
@@ -393,12 +394,13 @@ update(struct sessions *s, struct arena *a, const char *sub, struct op *o)
 		memset(&cond, 0, sizeof(cond));
 		version = 0;
 		if (item == NULL) {
+			const char *k = arena_printf(a, SESSION_KEY_PREFIX "%s",
+			    sub);
 			item = jx_own(a, json_object_new_object());
-			if (item == NULL)
+			if (item == NULL || k == NULL)
 				return ERR_TOO_LARGE;
 			json_object_object_add(item, "email",
-			    json_object_new_string(arena_printf(a,
-			    SESSION_KEY_PREFIX "%s", sub)));
+			    json_object_new_string(k));
 			json_object_object_add(item, "sub",
 			    json_object_new_string(sub));
 			cond.condition = "attribute_not_exists(email)";
