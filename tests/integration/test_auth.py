@@ -383,6 +383,18 @@ def expired_token_is_401_invalid_token():
            % (r.status, r.body[:200]))
 
 
+@test
+def access_token_whose_scope_is_an_array_is_401():
+    email, password = new_user()
+    claims = claims_of(login(email, password)["access_token"])
+    expect(isinstance(claims.get("scope"), str), "Cognito's scope: string")
+    # a valid re-signed token passes; the same with scope as an array not
+    expect(bearer_route(sign_local(claims)).status != 401,
+           "re-signed token refused")
+    claims["scope"] = claims["scope"].split(" ")
+    expect_invalid_token(bearer_route(sign_local(claims)))
+
+
 # ------------------------------------------------------ refresh and logout
 
 @test
