@@ -52,6 +52,7 @@ free_keys(struct jwks_key *keys, size_t n)
 
 	for (i = 0; i < n; i++) {
 		free(keys[i].kid);
+		EVP_MD_CTX_free(keys[i].verify);
 		EVP_PKEY_free(keys[i].pkey);
 	}
 	free(keys);
@@ -166,6 +167,14 @@ build_key(const struct buf *n, const struct buf *e, struct jwks_key *k)
 	if (cctx == NULL || EVP_PKEY_public_check(cctx) != 1 ||
 	    EVP_PKEY_get_bits(pkey) != k->bits)
 		goto out;
+	/* RS256 set up once; each verification starts from a copy. */
+	if ((k->verify = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(k->verify, NULL, EVP_sha256(), NULL,
+	    pkey) != 1) {
+		EVP_MD_CTX_free(k->verify);
+		k->verify = NULL;
+		goto out;
+	}
 	k->pkey = pkey;         /* ownership moves to the key set */
 	pkey = NULL;
 	why = NULL;

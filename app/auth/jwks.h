@@ -42,12 +42,16 @@
 struct httpc;
 struct jwks;
 struct evp_pkey_st;
+struct evp_md_ctx_st;
 
 /* One key of the set.  Read-only for callers. */
 struct jwks_key {
 	char       *kid;
 	struct evp_pkey_st *pkey; /* the RSA public key (EVP_PKEY); NULL
 	                          when the key is unusable */
+	struct evp_md_ctx_st *verify; /* RS256 verification set up for pkey
+	                          (EVP_DigestVerifyInit, once): copy it,
+	                          never use it directly */
 	size_t      mod_len;   /* modulus bytes = an RS256 signature's size */
 	int         bits;      /* modulus bits */
 	const char *unusable;  /* NULL, or a static reason */

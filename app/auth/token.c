@@ -239,8 +239,7 @@ verify_signature(struct tok *t, const char *token, const char **why)
 		*why = "the token cannot be checked (out of memory)";
 		return ERR_INTERNAL;
 	}
-	if (EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
-	    t->key->pkey) == 1)
+	if (EVP_MD_CTX_copy_ex(md, t->key->verify) == 1)
 		rc = EVP_DigestVerify(md, (const unsigned char *)t->sig.data,
 		    t->sig.len, (const unsigned char *)token, signed_len);
 	EVP_MD_CTX_free(md);
