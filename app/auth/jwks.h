@@ -116,6 +116,15 @@ enum err jwks_refresh(struct jwks *j, int64_t now, const char **why);
 enum err jwks_find(struct jwks *j, const char *kid, size_t kid_len,
     int64_t now, const struct jwks_key **key, const char **why);
 
+/*
+ * jwks_verify - whether sig[0..siglen) is the RS256 signature
+ * (RSASSA-PKCS1-v1_5 with SHA-256, RFC 8017 §8.2.2) of msg[0..n) under
+ * the usable key k.  The one place that runs the cryptography of a
+ * token, from the context jwks set up for k at load time.
+ */
+bool jwks_verify(const struct jwks_key *k, const void *msg, size_t n,
+    const void *sig, size_t siglen);
+
 /* jwks_count - number of keys held (usable or not). */
 size_t jwks_count(const struct jwks *j);
 

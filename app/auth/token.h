@@ -6,8 +6,9 @@
  * the size, the three base64url parts and the header (alg exactly RS256,
  * a kid of our JWKS, typ absent or "JWT", no crit, nothing else) are
  * checked before any key is touched; then the RS256 signature is
- * verified with OpenSSL (EVP_DigestVerify) over the first two parts, with
- * the one EVP_PKEY the kid names (made once, when the JWKS was loaded);
+ * verified over the first two parts with the one key the kid names
+ * (jwks_verify: OpenSSL's EVP_DigestVerify, set up once per key when the
+ * JWKS was loaded);
  * then the claims, parsed once with json-c (issuer,
  * token_use, client, times with TOKEN_LEEWAY_SECS, types of every claim
  * we read).  Its bar is awslabs/aws-jwt-verify, and it is stricter:
