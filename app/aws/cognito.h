@@ -109,6 +109,9 @@ struct cog_user {
 	const char *email;
 	const char *name;
 	bool        email_verified; /* the attribute is "true" */
+	const char *status;         /* AdminGetUser's UserStatus
+	                               ("UNCONFIRMED", "CONFIRMED", ...);
+	                               NULL from GetUser */
 };
 
 /*

@@ -250,6 +250,51 @@ af_token_answer(struct ctx *c, const struct cog_tokens *t,
 
 /* ---- routes --------------------------------------------------------- */
 
+/*
+ * A repeat of a change whose first answer was lost (a 503 "outcome
+ * unknown") must not be told "exists", "wrong code" or "wrong old
+ * password" for the change it made.  These probes tell, with what the
+ * caller proved anyway, whether the change is already in place.
+ */
+
+/* username's password is now pw (the probe's sign-in is revoked). */
+static bool
+password_is_now(struct ctx *c, const char *username, const char *pw)
+{
+	struct cog_tokens t;
+	const char *why = NULL;
+
+	if (cog_password_auth(&c->app->cog, c->a, username, pw, &t, &why) !=
+	    ERR_OK)
+		return false;
+	(void)cog_revoke_token(&c->app->cog, c->a, t.refresh_token, &why);
+	return true;
+}
+
+/*
+ * email is an unconfirmed account whose password is pw: the caller's own
+ * sign-up, repeated (the password is checked before the status, so a
+ * stranger learns no more than the 409 already says).  *sub its sub.
+ */
+static bool
+own_unconfirmed_sign_up(struct ctx *c, const char *email, const char *pw,
+    const char **sub)
+{
+	struct cog_tokens t;
+	struct cog_user u;
+	const char *why = NULL;
+
+	if (cog_admin_get_user(&c->app->cog, c->a, email, &u, &why) != ERR_OK ||
+	    u.sub == NULL || u.status == NULL ||
+	    strcmp(u.status, "UNCONFIRMED") != 0)
+		return false;
+	if (cog_password_auth(&c->app->cog, c->a, email, pw, &t, &why) !=
+	    ERR_FORBIDDEN)
+		return false;
+	*sub = u.sub;
+	return true;
+}
+
 enum err
 h_auth_register(struct ctx *c)
 {
@@ -270,6 +315,11 @@ h_auth_register(struct ctx *c)
 				    "name must not contain control characters");
 	e = cog_sign_up(&c->app->cog, c->a, email, af_str(o, "password"), name,
 	    &sub, &confirmed, &why);
+	if (e == ERR_EXISTS && own_unconfirmed_sign_up(c, email,
+	    af_str(o, "password"), &sub)) {
+		e = ERR_OK;             /* a repeat of this very sign-up */
+		confirmed = false;
+	}
 	if (e == ERR_EXISTS)
 		return hc_fail(c, e,
 		    "an account with this email already exists");
@@ -404,6 +454,11 @@ h_auth_reset(struct ctx *c)
 		return e;
 	e = cog_confirm_forgot_password(&c->app->cog, c->a, email,
 	    af_str(o, "code"), af_str(o, "new_password"), &why);
+	/* A repeat of a reset that happened (its code is spent): done. */
+	if ((e == ERR_INVALID || e == ERR_NOT_FOUND ||
+	    e == ERR_UNAUTHENTICATED) &&
+	    password_is_now(c, email, af_str(o, "new_password")))
+		e = ERR_OK;
 	switch (e) {
 	case ERR_OK:
 		/* Every sign-in of the account ends (API.md "Sessions"). */
@@ -452,9 +507,16 @@ h_auth_change(struct ctx *c)
 		resp_empty(c->resp, 204);
 		return ERR_OK;
 	case ERR_UNAUTHENTICATED:       /* Cognito: a wrong old password */
-		return hc_fail(c, ERR_INVALID, "old_password is wrong");
 	case ERR_INVALID:               /* cognito-local: the same */
-		return hc_fail(c, ERR_INVALID, "old_password is wrong, or "
+		/* A repeat of a change that happened: done, not wrong. */
+		if (c->who->username != NULL && password_is_now(c,
+		    c->who->username, af_str(o, "new_password"))) {
+			af_end_all(c, c->who->sub, c->who->username, c->bearer);
+			resp_empty(c->resp, 204);
+			return ERR_OK;
+		}
+		return hc_fail(c, ERR_INVALID, e == ERR_UNAUTHENTICATED ?
+		    "old_password is wrong" : "old_password is wrong, or "
 		    "new_password is refused by the identity provider");
 	case ERR_NOT_FOUND:             /* the account is gone */
 		resp_header(c->resp, "WWW-Authenticate", "Bearer "

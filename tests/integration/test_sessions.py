@@ -15,9 +15,9 @@ import os
 import subprocess
 import time
 
-from harness import (cognito_user, env, expect, expect_eq, expect_problem,
-                     expect_status, refused_soon, request, run, test,
-                     token_claims, unique_email)
+from harness import (cognito_call, cognito_user, env, expect, expect_eq,
+                     expect_problem, expect_status, refused_soon, request,
+                     run, secret_hash, test, token_claims, unique_email)
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PASSWORD = "Session-Leaf-42"
@@ -204,6 +204,64 @@ def tokens_name_their_sign_in():
     sid_i = i.get("origin_jti") or i.get("event_id")
     expect(sid_a and sid_a == sid_i, "access and ID token share a sign-in")
     expect_eq(a["auth_time"], i["auth_time"], "auth_time")
+
+
+# A state change whose answer was lost (the service answered 503, the
+# change happened at Cognito): the client's repeat is answered as the
+# first would have been, never 409 / "wrong code" / "wrong old password".
+# The first attempt is made straight at cognito-local to stand for it.
+
+@test
+def repeated_register_after_a_lost_answer_is_201():
+    email = unique_email("again")
+    status, out = cognito_call("SignUp", {
+        "ClientId": env("COGNITO_CLIENT_ID"), "Username": email,
+        "Password": PASSWORD, "SecretHash": secret_hash(email),
+        "UserAttributes": [{"Name": "email", "Value": email}]})
+    expect(status == 200, "SignUp: %r" % out)
+    r = post("/api/v1/auth/register", json={"email": email,
+                                            "password": PASSWORD})
+    expect_status(r, 201)
+    expect_eq((r.json["user_sub"], r.json["confirmed"]),
+              (out["UserSub"], False), "the first sign-up's answer")
+    # someone else (another password) still gets the 409
+    expect_problem(post("/api/v1/auth/register", json={
+        "email": email, "password": NEW_PASSWORD}), 409)
+
+
+@test
+def repeated_change_password_after_a_lost_answer_is_204():
+    email = account("changeagain")
+    t = login(email)
+    status, out = cognito_call("ChangePassword", {
+        "AccessToken": t["access_token"], "PreviousPassword": PASSWORD,
+        "ProposedPassword": NEW_PASSWORD})
+    expect(status == 200, "ChangePassword: %r" % out)
+    expect_status(post("/api/v1/auth/change-password",
+                       token=t["access_token"],
+                       json={"old_password": PASSWORD,
+                             "new_password": NEW_PASSWORD}), 204)
+    refused(t)
+    works(login(email, NEW_PASSWORD))
+
+
+@test
+def repeated_reset_password_after_a_lost_answer_is_204():
+    email = account("resetagain")
+    expect_status(post("/api/v1/auth/forgot-password",
+                       json={"email": email}), 204)
+    code = (cognito_user(email) or {}).get("ConfirmationCode")
+    status, out = cognito_call("ConfirmForgotPassword", {
+        "ClientId": env("COGNITO_CLIENT_ID"), "Username": email,
+        "ConfirmationCode": code, "Password": NEW_PASSWORD,
+        "SecretHash": secret_hash(email)})
+    expect(status == 200, "ConfirmForgotPassword: %r" % out)
+    expect_status(post("/api/v1/auth/reset-password", json={
+        "email": email, "code": code, "new_password": NEW_PASSWORD}), 204)
+    # a wrong code with a password that is not the account's: 400
+    expect_problem(post("/api/v1/auth/reset-password", json={
+        "email": email, "code": "000000",
+        "new_password": "Not-The-Pw-99"}), 400)
 
 
 def _check(extra, drop):
