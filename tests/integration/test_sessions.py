@@ -230,6 +230,19 @@ def repeated_register_after_a_lost_answer_is_201():
 
 
 @test
+def repeated_logout_after_a_lost_answer_is_204():
+    email = account("logoutagain")
+    t = login(email)
+    status, out = cognito_call("RevokeToken", {
+        "ClientId": env("COGNITO_CLIENT_ID"), "Token": t["refresh_token"],
+        "ClientSecret": env("COGNITO_CLIENT_SECRET")})
+    expect(status == 200, "RevokeToken: %r" % out)
+    expect_status(post("/api/v1/auth/logout", token=t["access_token"],
+                       json={"refresh_token": t["refresh_token"]}), 204)
+    refused(t)
+
+
+@test
 def repeated_change_password_after_a_lost_answer_is_204():
     email = account("changeagain")
     t = login(email)
