@@ -55,6 +55,7 @@ authenticate(struct ctx *c, enum route_auth need)
 {
 	static const char prefix[] = "Bearer ";
 	const char *h = c->req->authorization, *tok, *why = NULL;
+	const char *failed = "jwks";
 	struct principal *p;
 	enum err e;
 
@@ -77,9 +78,11 @@ authenticate(struct ctx *c, enum route_auth need)
 		    TOKEN_USE_ANY, token_now(), p, NULL, &why);
 	}
 	/* Sign-outs and deletions (auth/session.h), on every worker. */
-	if (e == ERR_OK)
+	if (e == ERR_OK) {
 		e = session_check(c->app->sessions, c->a, p, session_now_ms(),
 		    c->req->method != M_GET && c->req->method != M_HEAD, &why);
+		failed = "dynamodb";    /* the sign-out record's table */
+	}
 	if (e == ERR_UNAUTHENTICATED) {
 		resp_header(c->resp, "WWW-Authenticate",
 		    "Bearer realm=\"growvrd\", error=\"invalid_token\"");
@@ -90,7 +93,7 @@ authenticate(struct ctx *c, enum route_auth need)
 	}
 	if (e != ERR_OK) {
 		c->detail = "tokens cannot be checked right now";
-		auth_dependency = "jwks";
+		auth_dependency = failed;
 		return e == ERR_TOO_LARGE ? e : ERR_UNAVAILABLE;
 	}
 	if (need == AUTH_ADMIN && !p->is_admin) {
