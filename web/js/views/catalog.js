@@ -80,7 +80,7 @@ export function render(ctx) {
 function skeleton() {
   return Array.from({ length: PAGE }, () => h('li', { class: 'card skeleton', 'aria-hidden': 'true' },
     h('span', { class: 'bone title' }), h('span', { class: 'bone line' }),
-    h('span', { class: 'bone badge' }), h('span', { class: 'bone badge' }), h('span', { class: 'bone badge' })));
+    h('span', { class: 'bone pill' }), h('span', { class: 'bone pill' }), h('span', { class: 'bone pill' })));
 }
 
 function filterKey(query) {
