@@ -113,10 +113,9 @@ async function load(ctx, results, ui) {
     if (!ctx.isCurrent()) return;
     loaded(results);
     ui.count.textContent = 'The plants could not be loaded.';
-    replace(ui.list);
-    ui.list.replaceWith(h('div', { class: 'cards-problem' }, problemBox(err, null,
+    ui.list.replaceWith(problemBox(err, null,
       h('button', { type: 'button', onclick: () => ctx.navigate(`/catalog${ctx.query.size ? `?${ctx.query}` : ''}`) },
-        'Try again'))));
+        'Try again')));
     return;
   }
   if (!ctx.isCurrent()) return;
