@@ -7,9 +7,9 @@ CC        ?= cc
 BUILD     ?= build
 # V=1 shows the compiler's command lines.
 Q         := $(if $(V),,@)
-PKGS      := fcgi json-c libcurl libjwt openssl
+PKGS      := fcgi json-c libcurl openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lcurl -ljwt -lssl -lcrypto)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lfcgi -ljson-c -lcurl -lssl -lcrypto)
 
 STD       := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -51,7 +51,8 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/%)
 
 .SECONDARY:
-.PHONY: all test unit run stop bench clean lint fuzz fuzzers deps install uninstall test-fault soak
+.PHONY: all test unit run stop bench clean lint fuzz fuzzers deps install uninstall test-fault soak \
+          lighthouse
 all: $(B)/growvrd-fcgi $(B)/growvrdctl $(TESTS) $(ITESTS)
 
 $(B)/obj/%.o: %.c
@@ -115,6 +116,12 @@ unit: all
 
 bench:
 	@bench/run
+
+# The catalog page scored by Lighthouse on a stack of its own with
+# LH_PLANTS (default 10000) synthetic plants (tests/web/lighthouse).
+lighthouse: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD="$(B)" tests/web/lighthouse
 
 fuzz:
 	@tests/fuzz/run

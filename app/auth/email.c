@@ -1,6 +1,6 @@
 /*
- * email.c - sub -> email for access tokens: a bounded, expiring cache in
- * front of Cognito GetUser (see email.h).
+ * email.c - sub -> verified email: a bounded, expiring cache in front of
+ * Cognito AdminGetUser (see email.h).
  */
 #include "auth/email.h"
 
@@ -8,16 +8,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth/principal.h"
 #include "aws/cognito.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/xalloc.h"
-#include "http/ctx.h"
 
 struct email_entry {
 	char    *sub;           /* NULL: free slot */
 	char    *email;
+	bool     verified;
 	int64_t  expires;       /* monotonic seconds */
 };
 
@@ -89,19 +88,40 @@ find(struct email_cache *c, const char *sub, int64_t now)
 }
 
 const char *
-email_cache_get(struct email_cache *c, const char *sub, int64_t now)
+email_cache_get(struct email_cache *c, const char *sub, int64_t now,
+    bool *verified)
 {
 	struct email_entry *e;
 
+	if (verified != NULL)
+		*verified = false;
 	if (c == NULL || sub == NULL)
 		return NULL;
 	e = find(c, sub, now);
+	if (e != NULL && verified != NULL)
+		*verified = e->verified;
 	return e != NULL ? e->email : NULL;
 }
 
 void
+email_cache_drop(struct email_cache *c, const char *sub)
+{
+	size_t h, i;
+	struct email_entry *e;
+
+	if (c == NULL || sub == NULL)
+		return;
+	h = home(sub);
+	for (i = 0; i < EMAIL_CACHE_PROBE; i++) {
+		e = &c->slot[(h + i) % EMAIL_CACHE_SLOTS];
+		if (e->sub != NULL && strcmp(e->sub, sub) == 0)
+			entry_clear(e);
+	}
+}
+
+void
 email_cache_put(struct email_cache *c, const char *sub, const char *email,
-    int64_t now)
+    bool verified, int64_t now)
 {
 	struct email_entry *e, *pick = NULL;
 	size_t h, i;
@@ -125,42 +145,48 @@ email_cache_put(struct email_cache *c, const char *sub, const char *email,
 	entry_clear(pick);
 	pick->sub = xstrdup(sub);
 	pick->email = xstrdup(email);
-	pick->expires = now + EMAIL_CACHE_TTL;
+	pick->verified = verified;
+	pick->expires = now + (verified ? EMAIL_CACHE_TTL :
+	    EMAIL_CACHE_UNVERIFIED_TTL);
 }
 
 enum err
-email_resolve(struct app *app, struct arena *a, struct principal *p,
-    const char *access_token)
+email_resolve(struct email_cache *c, const struct cog *g, struct arena *a,
+    const char *sub, const char **email)
 {
-	struct email_cache *cache = app != NULL ? app->emails : NULL;
 	const char *hit, *why = NULL;
 	struct cog_user u;
+	bool verified;
 	enum err e;
 
-	hit = email_cache_get(cache, p->sub, email_cache_now());
-	if (hit != NULL) {
-		p->email = arena_strdup(a, hit);
-		return p->email != NULL ? ERR_OK : ERR_TOO_LARGE;
+	*email = NULL;
+	hit = email_cache_get(c, sub, email_cache_now(), &verified);
+	if (hit == NULL) {
+		e = cog_admin_get_user(g, a, sub, &u, &why);
+		switch (e) {
+		case ERR_OK:
+			break;
+		case ERR_NOT_FOUND:
+			return ERR_UNAUTHENTICATED;     /* the user is gone */
+		case ERR_TOO_LARGE:
+			return e;
+		default:
+			return ERR_UNAVAILABLE;
+		}
+		if (u.sub != NULL && strcmp(u.sub, sub) != 0) {
+			log_kv(LOG_WARN, "AdminGetUser answer does not fit the "
+			    "token", "why", "another sub", NULL);
+			return ERR_UNAVAILABLE;
+		}
+		if (u.email == NULL)
+			return ERR_FORBIDDEN;
+		email_cache_put(c, sub, u.email, u.email_verified,
+		    email_cache_now());
+		hit = u.email;
+		verified = u.email_verified;
 	}
-	e = cog_get_user(app, a, access_token, &u, &why);
-	switch (e) {
-	case ERR_OK:
-		break;
-	case ERR_UNAUTHENTICATED:
-	case ERR_NOT_FOUND:
-		return ERR_UNAUTHENTICATED;     /* revoked, or user gone */
-	case ERR_UNSUPPORTED:
-	case ERR_TOO_LARGE:
-		return e;
-	default:
-		return ERR_UNAVAILABLE;
-	}
-	if (u.email == NULL || (u.sub != NULL && strcmp(u.sub, p->sub) != 0)) {
-		log_kv(LOG_WARN, "GetUser answer does not fit the token",
-		    "why", u.email == NULL ? "no email" : "another sub", NULL);
-		return ERR_UNAVAILABLE;
-	}
-	email_cache_put(cache, p->sub, u.email, email_cache_now());
-	p->email = u.email;             /* already in a */
-	return ERR_OK;
+	if (!verified)
+		return ERR_FORBIDDEN;
+	*email = arena_strdup(a, hit);
+	return *email != NULL ? ERR_OK : ERR_TOO_LARGE;
 }

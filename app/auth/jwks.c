@@ -5,13 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 
 #include "core/limits.h"
 #include "core/log.h"
@@ -54,7 +52,8 @@ free_keys(struct jwks_key *keys, size_t n)
 
 	for (i = 0; i < n; i++) {
 		free(keys[i].kid);
-		free(keys[i].pem);
+		EVP_MD_CTX_free(keys[i].verify);
+		EVP_PKEY_free(keys[i].pkey);
 	}
 	free(keys);
 }
@@ -139,20 +138,17 @@ check_rsa_numbers(const struct buf *n, const struct buf *e,
 }
 
 /*
- * Build the SubjectPublicKeyInfo PEM of the RSA key (n, e) with
- * OpenSSL 3 and store it in k->pem (xmalloc).  Returns NULL or a reason.
+ * Build the RSA public key (n, e) with OpenSSL 3 and store it in
+ * k->pkey (the key set owns it).  Returns NULL or a reason.
  */
 static const char *
-build_pem(const struct buf *n, const struct buf *e, struct jwks_key *k)
+build_key(const struct buf *n, const struct buf *e, struct jwks_key *k)
 {
 	BIGNUM *bn = NULL, *be = NULL;
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *pctx = NULL, *cctx = NULL;
 	EVP_PKEY *pkey = NULL;
-	BIO *bio = NULL;
-	char *mem;
-	long memlen;
 	const char *why = "the key named by kid cannot be loaded";
 
 	bn = BN_bin2bn((const unsigned char *)n->data, (int)n->len, NULL);
@@ -171,19 +167,20 @@ build_pem(const struct buf *n, const struct buf *e, struct jwks_key *k)
 	if (cctx == NULL || EVP_PKEY_public_check(cctx) != 1 ||
 	    EVP_PKEY_get_bits(pkey) != k->bits)
 		goto out;
-	bio = BIO_new(BIO_s_mem());
-	if (bio == NULL || PEM_write_bio_PUBKEY(bio, pkey) != 1)
+	/* RS256 set up once; each verification starts from a copy. */
+	if ((k->verify = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(k->verify, NULL, EVP_sha256(), NULL,
+	    pkey) != 1) {
+		EVP_MD_CTX_free(k->verify);
+		k->verify = NULL;
 		goto out;
-	memlen = BIO_get_mem_data(bio, &mem);
-	if (memlen <= 0)
-		goto out;
-	k->pem = xstrndup(mem, (size_t)memlen);
-	k->pem_len = (size_t)memlen;
+	}
+	k->pkey = pkey;         /* ownership moves to the key set */
+	pkey = NULL;
 	why = NULL;
 out:
 	/* Nothing of a failed key is worth keeping in the error queue. */
 	ERR_clear_error();
-	BIO_free(bio);
 	EVP_PKEY_CTX_free(cctx);
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_CTX_free(pctx);
@@ -194,7 +191,7 @@ out:
 	return why;
 }
 
-/* The RSA part of classify_key: decode n and e and make the PEM. */
+/* The RSA part of classify_key: decode n and e and make the key. */
 static const char *
 load_rsa(struct json_object *o, struct jwks_key *k)
 {
@@ -211,7 +208,7 @@ load_rsa(struct json_object *o, struct jwks_key *k)
 	if (!decode_uint(&n, ns, nlen) || !decode_uint(&e, es, elen))
 		why = "the key named by kid has an ill-formed n or e";
 	else if ((why = check_rsa_numbers(&n, &e, k)) == NULL)
-		why = build_pem(&n, &e, k);
+		why = build_key(&n, &e, k);
 	buf_free(&n);
 	buf_free(&e);
 	return why;
@@ -251,7 +248,7 @@ absent_or_is(struct json_object *o, const char *name, const char *want)
 
 /*
  * Decide whether the JWK o can verify RS256 signatures, as RFC 7517 §4
- * and RFC 7518 §6.3 describe it, and build its PEM if so.  Returns NULL
+ * and RFC 7518 §6.3 describe it, and build its key if so.  Returns NULL
  * or the reason the key is unusable.
  */
 static const char *
@@ -488,6 +485,17 @@ jwks_find(struct jwks *j, const char *kid, size_t kid_len, int64_t now,
 			*why = "no signing keys are available";
 			return ERR_UNAVAILABLE;
 		}
+		/*
+		 * API.md "Under faults": a kid we cannot confirm because the
+		 * JWKS cannot be fetched (now, or at the last attempt, within
+		 * JWKS_REFETCH_SECS) may be a new key of a rotation: 503,
+		 * never a 401 that would sign the user out.
+		 */
+		if (j->last_failed) {
+			*why = "the token's kid is unknown and the signing keys "
+			    "cannot be fetched";
+			return ERR_UNAVAILABLE;
+		}
 		*why = "the token's kid names no known key";
 		return ERR_NOT_FOUND;
 	}
@@ -497,6 +505,23 @@ jwks_find(struct jwks *j, const char *kid, size_t kid_len, int64_t now,
 	}
 	*key = k;
 	return ERR_OK;
+}
+
+bool
+jwks_verify(const struct jwks_key *k, const void *msg, size_t n,
+    const void *sig, size_t siglen)
+{
+	EVP_MD_CTX *md;
+	int rc = -1;
+
+	if (k == NULL || k->verify == NULL || (md = EVP_MD_CTX_new()) == NULL)
+		return false;
+	if (EVP_MD_CTX_copy_ex(md, k->verify) == 1)
+		rc = EVP_DigestVerify(md, sig, siglen, msg, n);
+	EVP_MD_CTX_free(md);
+	/* A bad signature leaves an entry in OpenSSL's queue: not news. */
+	ERR_clear_error();
+	return rc == 1;
 }
 
 enum err

@@ -2,8 +2,8 @@
  * jwks.h - the worker's cache of Cognito signing keys (RFC 7517 JWKS).
  *
  * A struct jwks holds the RSA public keys of the user pool, each turned
- * once, at load time, into the SubjectPublicKeyInfo PEM that libjwt
- * wants, so no request ever rebuilds a key.  The set is loaded at start
+ * once, at load time, into an OpenSSL EVP_PKEY (checked with
+ * EVP_PKEY_public_check), so no request ever parses or rebuilds a key.  The set is loaded at start
  * (jwks_refresh) and fetched again when a token names an unknown kid,
  * at most once per JWKS_REFETCH_SECS whatever happens (a miss or a
  * failed fetch is remembered for that long).  A document that fails to
@@ -41,13 +41,17 @@
 
 struct httpc;
 struct jwks;
+struct evp_pkey_st;
+struct evp_md_ctx_st;
 
 /* One key of the set.  Read-only for callers. */
 struct jwks_key {
 	char       *kid;
-	char       *pem;       /* "-----BEGIN PUBLIC KEY-----..."; NULL when
-	                          the key is unusable */
-	size_t      pem_len;
+	struct evp_pkey_st *pkey; /* the RSA public key (EVP_PKEY); NULL
+	                          when the key is unusable */
+	struct evp_md_ctx_st *verify; /* RS256 verification set up for pkey
+	                          (EVP_DigestVerifyInit, once): copy it,
+	                          never use it directly */
 	size_t      mod_len;   /* modulus bytes = an RS256 signature's size */
 	int         bits;      /* modulus bits */
 	const char *unusable;  /* NULL, or a static reason */
@@ -105,10 +109,21 @@ enum err jwks_refresh(struct jwks *j, int64_t now, const char **why);
  * the document again if the rate limit allows (see jwks_refresh) and
  * looks again.  Returns ERR_OK and *key; ERR_INVALID when the kid names
  * a key we cannot use (*why says why); ERR_NOT_FOUND for an unknown
- * kid; ERR_UNAVAILABLE when no key at all could be loaded yet.
+ * kid of a document fetched fine; ERR_UNAVAILABLE when no key at all
+ * could be loaded yet, or the kid is unknown while the last fetch
+ * attempt failed (it may be a rotated-in key we cannot see).
  */
 enum err jwks_find(struct jwks *j, const char *kid, size_t kid_len,
     int64_t now, const struct jwks_key **key, const char **why);
+
+/*
+ * jwks_verify - whether sig[0..siglen) is the RS256 signature
+ * (RSASSA-PKCS1-v1_5 with SHA-256, RFC 8017 §8.2.2) of msg[0..n) under
+ * the usable key k.  The one place that runs the cryptography of a
+ * token, from the context jwks set up for k at load time.
+ */
+bool jwks_verify(const struct jwks_key *k, const void *msg, size_t n,
+    const void *sig, size_t siglen);
 
 /* jwks_count - number of keys held (usable or not). */
 size_t jwks_count(const struct jwks *j);

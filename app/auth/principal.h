@@ -36,6 +36,14 @@ struct principal {
 	size_t             ngroups;
 	bool               is_admin;  /* groups contains "admin" */
 	int64_t            exp;       /* expiry, seconds since the epoch */
+	int64_t            iat;       /* issued at */
+	int64_t            auth_time; /* the sign-in's time: "auth_time"
+	                                 (kept by refreshes), else iat */
+	const char        *sid;       /* the sign-in: "origin_jti" (AWS;
+	                                 kept by refreshes), else "event_id"
+	                                 (cognito-local; access and ID token
+	                                 of one sign-in share it); NULL when
+	                                 the token has neither */
 };
 
 #endif

@@ -1,19 +1,16 @@
 #include "auth/token.h"
 
-#include <errno.h>
 #include <string.h>
 #include <time.h>
 
-#include <jwt.h>
-
 #include "auth/jwks.h"
+#include "auth/tcache.h"
+#include "auth/token_claims.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
 #include "core/str.h"
 #include "json/jx.h"
-
-#define AUD_ITEMS_MAX 16   /* entries of an "aud" array */
 
 /* The three parts of a token and what has been made of them so far. */
 struct tok {
@@ -145,8 +142,9 @@ read_header(struct arena *a, struct tok *t, const char **why)
 }
 
 /*
- * RFC 7515 §4.1: alg pinned to RS256 before anything else (libjwt 1.10
- * would take HS256 with our PEM as the secret, or "none"); crit refused
+ * RFC 7515 §4.1: alg pinned to RS256 before anything else (a library
+ * that takes the alg from the header would accept HS256 with the public
+ * key as the secret, or "none"); crit refused
  * (§4.1.11: we understand no extension); typ absent or "JWT" (RFC 7519
  * §5.1); no other member (no jku, jwk, x5u, x5c, cty, b64); kid a
  * string of 1..JWKS_KID_MAX bytes.
@@ -217,308 +215,45 @@ find_key(const struct token_config *cfg, struct tok *t, int64_t now,
 }
 
 /*
- * RFC 7515 §5.2 step 8 with RFC 7518 §3.3: the RS256 signature over the
- * first two parts as they appear, by libjwt with exactly one key.  The
- * signature must be as long as the modulus (RFC 8017 §8.2.2 step 1).
+ * RFC 7515 §5.2 step 8 with RFC 7518 §3.3: the RS256 signature
+ * (RSASSA-PKCS1-v1_5 with SHA-256, RFC 8017 §8.2.2) over the ASCII of
+ * the first two parts as they appear, with the one key the kid names
+ * (jwks_verify).  The signature must be as long as the modulus (§8.2.2 step 1).
  */
 static enum err
-verify_signature(struct arena *a, struct tok *t, const char *token,
-    size_t len, const char **why)
+verify_signature(struct tok *t, const char *token, const char **why)
 {
-	jwt_t *jwt = NULL;
-	char *copy;
-	int rc;
-
 	if (t->sig.len != t->key->mod_len) {
 		*why = "the token signature has the wrong length";
 		return ERR_UNAUTHENTICATED;
 	}
-	if ((copy = arena_strndup(a, token, len)) == NULL) {
-		*why = "the request is out of memory";
-		return ERR_TOO_LARGE;
-	}
-	rc = jwt_decode(&jwt, copy, (const unsigned char *)t->key->pem,
-	    (int)t->key->pem_len);
-	/* Belt and braces: the header was pinned, libjwt must agree. */
-	if (rc == 0 && jwt_get_alg(jwt) != JWT_ALG_RS256)
-		rc = EINVAL;
-	jwt_free(jwt);
-	if (rc == ENOMEM) {
-		*why = "the token cannot be checked (out of memory)";
-		return ERR_INTERNAL;
-	}
-	if (rc != 0) {
+	if (!jwks_verify(t->key, token, t->plen[0] + 1 + t->plen[1],
+	    t->sig.data, t->sig.len)) {
 		*why = "the token signature does not verify";
 		return ERR_UNAUTHENTICATED;
 	}
 	return ERR_OK;
 }
 
-/* Claims we read, their JSON types and when they are required. */
-enum claim_kind {
-	CL_STR,      /* a string of 1..max bytes */
-	CL_TIME,     /* an integer in 0..TOKEN_TIME_MAX (never a string) */
-	CL_STRS,     /* an array of <= TOKEN_GROUPS_MAX strings, 1..max */
-	CL_AUD,      /* CL_STR, or an array of <= AUD_ITEMS_MAX of them */
-};
-
-#define REQ_ACCESS  (1u << TOKEN_USE_ACCESS)
-#define REQ_ID      (1u << TOKEN_USE_ID)
-#define REQ_BOTH    (REQ_ACCESS | REQ_ID)
-
-static const struct claim {
-	const char      *name;
-	enum claim_kind  kind;
-	unsigned         required;  /* REQ_* of the token's use */
-	size_t           max;       /* bytes of a string */
-	const char      *bad;
-} claim_table[] = {
-	{ "iss", CL_STR, REQ_BOTH, 1024,
-	  "the token iss is missing or ill-typed" },
-	{ "sub", CL_STR, REQ_BOTH, 128,
-	  "the token sub is missing or ill-typed" },
-	{ "exp", CL_TIME, REQ_BOTH, 0,
-	  "the token exp is missing or not an integer time" },
-	{ "iat", CL_TIME, REQ_BOTH, 0,
-	  "the token iat is missing or not an integer time" },
-	{ "nbf", CL_TIME, 0, 0, "the token nbf is not an integer time" },
-	{ "auth_time", CL_TIME, 0, 0,
-	  "the token auth_time is not an integer time" },
-	{ "client_id", CL_STR, REQ_ACCESS, 128,
-	  "the token client_id is missing or ill-typed" },
-	{ "aud", CL_AUD, REQ_ID, 128, "the token aud is missing or ill-typed" },
-	{ "username", CL_STR, REQ_ACCESS, 128,
-	  "the token username is missing or ill-typed" },
-	{ "cognito:username", CL_STR, REQ_ID, 128,
-	  "the token cognito:username is missing or ill-typed" },
-	{ "email", CL_STR, 0, 320, "the token email is not a string" },
-	{ "cognito:groups", CL_STRS, 0, 128,
-	  "the token cognito:groups is not an array of strings" },
-};
-
-static bool
-is_str(struct json_object *v, size_t max)
-{
-	size_t n;
-
-	if (!json_object_is_type(v, json_type_string))
-		return false;
-	n = (size_t)json_object_get_string_len(v);
-	return n >= 1 && n <= max;
-}
-
-static bool
-is_str_array(struct json_object *v, size_t items, size_t max)
-{
-	size_t i, n;
-
-	if (!json_object_is_type(v, json_type_array))
-		return false;
-	n = json_object_array_length(v);
-	if (n > items)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!is_str(json_object_array_get_idx(v, i), max))
-			return false;
-	return true;
-}
-
-static bool
-claim_ok(struct json_object *claims, const struct claim *c)
-{
-	struct json_object *v = jx_get(claims, c->name);
-	int64_t x;
-
-	switch (c->kind) {
-	case CL_STR:
-		return is_str(v, c->max);
-	case CL_TIME:
-		return jx_int(claims, c->name, 0, TOKEN_TIME_MAX, &x);
-	case CL_STRS:
-		return is_str_array(v, TOKEN_GROUPS_MAX, c->max);
-	case CL_AUD:
-		return is_str(v, c->max) ||
-		    (is_str_array(v, AUD_ITEMS_MAX, c->max) &&
-		    json_object_array_length(v) > 0);
-	}
-	return false;
-}
-
-/* Presence and type of every claim we read, per the table. */
-static enum err
-check_types(struct json_object *claims, enum token_use tu, const char **why)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(claim_table) / sizeof(*claim_table); i++) {
-		const struct claim *c = &claim_table[i];
-		if (jx_get(claims, c->name) == NULL) {
-			if ((c->required & (1u << tu)) == 0)
-				continue;
-		} else if (claim_ok(claims, c))
-			continue;
-		*why = c->bad;
-		return ERR_UNAUTHENTICATED;
-	}
-	return ERR_OK;
-}
-
-/* v (a string, or an array of strings) is or names s. */
-static bool
-names(struct json_object *v, const char *s, bool array_ok)
-{
-	size_t i, n;
-
-	if (json_object_is_type(v, json_type_string))
-		return strcmp(json_object_get_string(v), s) == 0;
-	if (!array_ok || !json_object_is_type(v, json_type_array))
-		return false;
-	n = json_object_array_length(v);
-	for (i = 0; i < n; i++)
-		if (strcmp(json_object_get_string(
-		    json_object_array_get_idx(v, i)), s) == 0)
-			return true;
-	return false;
-}
-
 /*
- * Who the token is for (Cognito: access tokens carry client_id, ID
- * tokens aud; RFC 7519 §4.1.3).  An access token's optional aud must
- * name us too; an ID token's aud must be exactly our client id.
+ * The full check of a token not found in the cache (or when the caller
+ * wants the claims tree).
  */
 static enum err
-check_audience(const struct token_config *cfg, struct json_object *claims,
-    enum token_use tu, const char **why)
-{
-	struct json_object *v;
-
-	if ((v = jx_get(claims, "client_id")) != NULL &&
-	    !names(v, cfg->client_id, false)) {
-		*why = "the token client_id is not our client";
-		return ERR_UNAUTHENTICATED;
-	}
-	if ((v = jx_get(claims, "aud")) != NULL &&
-	    !names(v, cfg->client_id, tu == TOKEN_USE_ACCESS)) {
-		*why = "the token aud is not our client";
-		return ERR_UNAUTHENTICATED;
-	}
-	return ERR_OK;
-}
-
-/* RFC 7519 §4.1.4-4.1.6 with TOKEN_LEEWAY_SECS of clock skew. */
-static enum err
-check_times(struct json_object *claims, int64_t now, const char **why)
-{
-	int64_t exp = 0, iat = 0, nbf = 0;
-
-	(void)jx_int(claims, "exp", 0, TOKEN_TIME_MAX, &exp);
-	(void)jx_int(claims, "iat", 0, TOKEN_TIME_MAX, &iat);
-	if (exp <= iat) {
-		*why = "the token expires before it was issued";
-		return ERR_UNAUTHENTICATED;
-	}
-	if (now >= exp + TOKEN_LEEWAY_SECS) {
-		*why = "the token has expired";
-		return ERR_UNAUTHENTICATED;
-	}
-	if (iat > now + TOKEN_LEEWAY_SECS) {
-		*why = "the token was issued in the future";
-		return ERR_UNAUTHENTICATED;
-	}
-	if (jx_int(claims, "nbf", 0, TOKEN_TIME_MAX, &nbf) &&
-	    nbf > now + TOKEN_LEEWAY_SECS) {
-		*why = "the token is not valid yet";
-		return ERR_UNAUTHENTICATED;
-	}
-	return ERR_OK;
-}
-
-static enum err
-check_claims(const struct token_config *cfg, struct json_object *claims,
-    enum token_use use, int64_t now, enum token_use *tu, const char **why)
-{
-	const char *s = jx_str(claims, "token_use", NULL);
-	enum err e;
-
-	if (s == NULL || (strcmp(s, "access") != 0 && strcmp(s, "id") != 0)) {
-		*why = "the token token_use is not access or id";
-		return ERR_UNAUTHENTICATED;
-	}
-	*tu = strcmp(s, "access") == 0 ? TOKEN_USE_ACCESS : TOKEN_USE_ID;
-	if (use != TOKEN_USE_ANY && use != *tu) {
-		*why = use == TOKEN_USE_ACCESS ? "the token is not an access token" :
-		    "the token is not an ID token";
-		return ERR_UNAUTHENTICATED;
-	}
-	if ((e = check_types(claims, *tu, why)) != ERR_OK)
-		return e;
-	if (strcmp(jx_str(claims, "iss", NULL), cfg->issuer) != 0) {
-		*why = "the token iss is not our user pool";
-		return ERR_UNAUTHENTICATED;
-	}
-	if ((e = check_audience(cfg, claims, *tu, why)) != ERR_OK)
-		return e;
-	return check_times(claims, now, why);
-}
-
-/* Fill p from claims that check_claims accepted. */
-static enum err
-fill_principal(const struct token_config *cfg, struct arena *a,
-    struct json_object *claims, enum token_use tu, struct principal *p,
-    const char **why)
-{
-	struct json_object *g = jx_get(claims, "cognito:groups");
-	const char **groups;
-	size_t i, n = g != NULL ? json_object_array_length(g) : 0;
-
-	p->sub = jx_str(claims, "sub", NULL);
-	p->token_use = tu;
-	p->username = jx_str(claims, tu == TOKEN_USE_ACCESS ? "username" :
-	    "cognito:username", NULL);
-	p->email = tu == TOKEN_USE_ID ? jx_str(claims, "email", NULL) : NULL;
-	p->client_id = cfg->client_id;
-	(void)jx_int(claims, "exp", 0, TOKEN_TIME_MAX, &p->exp);
-	if (n == 0)
-		return ERR_OK;
-	if ((groups = arena_alloc(a, n * sizeof(*groups))) == NULL) {
-		*why = "the request is out of memory";
-		return ERR_TOO_LARGE;
-	}
-	for (i = 0; i < n; i++) {
-		groups[i] = json_object_get_string(json_object_array_get_idx(g,
-		    i));
-		if (strcmp(groups[i], "admin") == 0)
-			p->is_admin = true;
-	}
-	p->groups = groups;
-	p->ngroups = n;
-	return ERR_OK;
-}
-
-enum err
-token_verify(const struct token_config *cfg, struct arena *a,
+verify_full(const struct token_config *cfg, struct arena *a,
     const char *token, size_t len, enum token_use use, int64_t now,
     struct principal *p, struct json_object **claims, const char **why)
 {
 	struct tok t;
 	enum token_use tu = TOKEN_USE_ANY;
-	enum err e = ERR_OK;
+	enum err e;
 
-	memset(p, 0, sizeof(*p));
-	if (claims != NULL)
-		*claims = NULL;
 	memset(&t, 0, sizeof(t));
 	buf_init(&t.hdr, LIM_TOKEN_MAX);
 	buf_init(&t.pay, LIM_TOKEN_MAX);
 	buf_init(&t.sig, LIM_TOKEN_MAX);
-	if (cfg == NULL || cfg->issuer == NULL || cfg->client_id == NULL ||
-	    cfg->jwks == NULL || a == NULL || (unsigned)use >= TOKEN_USE__MAX) {
-		*why = "the token verifier is not configured";
-		e = ERR_INTERNAL;
-	}
 	/* Each step runs only while all before it succeeded. */
-	if (e == ERR_OK)
-		e = split(token, len, &t, why);
+	e = split(token, len, &t, why);
 	if (e == ERR_OK)
 		e = read_header(a, &t, why);
 	if (e == ERR_OK)
@@ -528,27 +263,69 @@ token_verify(const struct token_config *cfg, struct arena *a,
 	if (e == ERR_OK)
 		e = find_key(cfg, &t, now, why);
 	/*
-	 * The payload is parsed (strictly, bounded) before libjwt sees it:
-	 * libjwt's own parser would report a bad payload as a bad signature.
-	 * Nothing in it is trusted until the signature has verified.
+	 * The payload is parsed once (strictly, bounded) before the
+	 * signature is checked; nothing in it is trusted until the
+	 * signature has verified.
 	 */
 	if (e == ERR_OK)
 		e = parse_object(a, &t.pay, &t.claims,
 		    "the token payload is not a strict JSON object", why);
 	if (e == ERR_OK)
-		e = verify_signature(a, &t, token, len, why);
+		e = verify_signature(&t, token, why);
 	if (e == ERR_OK)
-		e = check_claims(cfg, t.claims, use, now, &tu, why);
+		e = token_check_claims(cfg, t.claims, use, now, &tu, why);
 	if (e == ERR_OK)
-		e = fill_principal(cfg, a, t.claims, tu, p, why);
+		e = token_fill_principal(cfg, a, t.claims, tu, p, why);
 	buf_free(&t.hdr);
 	buf_free(&t.pay);
 	buf_free(&t.sig);
+	if (e == ERR_OK && claims != NULL)
+		*claims = t.claims;
+	return e;
+}
+
+enum err
+token_verify(const struct token_config *cfg, struct arena *a,
+    const char *token, size_t len, enum token_use use, int64_t now,
+    struct principal *p, struct json_object **claims, const char **why)
+{
+	unsigned char key[TCACHE_KEY_LEN];
+	bool keyed = false;
+	enum err e;
+
+	memset(p, 0, sizeof(*p));
+	if (claims != NULL)
+		*claims = NULL;
+	if (cfg == NULL || cfg->issuer == NULL || cfg->client_id == NULL ||
+	    cfg->jwks == NULL || a == NULL || (unsigned)use >= TOKEN_USE__MAX) {
+		*why = "the token verifier is not configured";
+		return ERR_INTERNAL;
+	}
+	/*
+	 * A token verified before (same bytes, same worker) and not yet
+	 * expired skips every step but the hash; the claims tree is only
+	 * made by the full check.
+	 */
+	if (cfg->cache != NULL && claims == NULL && token != NULL &&
+	    len > 0 && len <= LIM_TOKEN_MAX) {
+		keyed = tcache_key(token, len, key);
+		if (keyed) {
+			e = tcache_get(cfg->cache, key, use, now, a, p, why);
+			if (e != ERR_NOT_FOUND) {
+				if (e == ERR_OK)
+					p->client_id = cfg->client_id;
+				else
+					memset(p, 0, sizeof(*p));
+				return e;
+			}
+		}
+	}
+	e = verify_full(cfg, a, token, len, use, now, p, claims, why);
 	if (e != ERR_OK) {
 		memset(p, 0, sizeof(*p));
 		return e;
 	}
-	if (claims != NULL)
-		*claims = t.claims;
+	if (keyed)
+		tcache_put(cfg->cache, key, p);
 	return ERR_OK;
 }

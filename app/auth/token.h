@@ -5,14 +5,20 @@
  * growvrdctl verify-token.  It is strict first and cryptographic second:
  * the size, the three base64url parts and the header (alg exactly RS256,
  * a kid of our JWKS, typ absent or "JWT", no crit, nothing else) are
- * checked before any key is touched; then the signature is verified by
- * libjwt with the one PEM key the kid names; then the claims (issuer,
+ * checked before any key is touched; then the RS256 signature is
+ * verified over the first two parts with the one key the kid names
+ * (jwks_verify: OpenSSL's EVP_DigestVerify, set up once per key when the
+ * JWKS was loaded);
+ * then the claims, parsed once with json-c (issuer,
  * token_use, client, times with TOKEN_LEEWAY_SECS, types of every claim
  * we read).  Its bar is awslabs/aws-jwt-verify, and it is stricter:
  * duplicate member names, ill-typed claims, padded or sloppy base64 and
  * short keys are all refused.  Every refusal gives a static reason.
  *
- * This module (with jwks.c) is the only user of libjwt.  The caller
+ * A token that verified is remembered in cfg->cache (auth/tcache.h),
+ * keyed by its SHA-256, until its exp: the same bytes presented again
+ * cost a hash and a lookup.  A cache hit is exactly as strict as the
+ * full check was, and never outlives the token.  The caller
  * passes the time (token_now() in the product, a fixed value in tests)
  * so workers, growvrdctl and tests share one clock rule.
  *
@@ -40,12 +46,15 @@
 
 struct arena;
 struct jwks;
+struct tcache;
 
 struct token_config {
 	const char  *issuer;     /* exact "iss", e.g. https://cognito-idp.
 	                            <region>.amazonaws.com/<pool id> */
 	const char  *client_id;  /* our app client id */
 	struct jwks *jwks;       /* the worker's key cache */
+	struct tcache *cache;    /* verified tokens (auth/tcache.h); NULL:
+	                            every token is checked in full */
 };
 
 /* token_now - the current time in seconds since the epoch. */
@@ -65,7 +74,8 @@ const char *token_use_name(enum token_use u);
  * token_use use (TOKEN_USE_ANY accepts access and ID tokens).
  *
  * On success returns ERR_OK and fills *p; when claims is not NULL,
- * *claims is the whole verified payload (read-only, arena-owned).
+ * *claims is the whole verified payload (read-only, arena-owned), and
+ * the cache is not consulted (it keeps no claims tree).
  * Otherwise *p is zeroed and *why is a static sentence naming the
  * refusal; the return is ERR_UNAUTHENTICATED for any bad token,
  * ERR_UNAVAILABLE when no signing key could be loaded at all,

@@ -579,6 +579,17 @@ aws_json_call(struct aws *aws, struct arena *a, const struct aws_call *call,
 		}
 		kind = retry_classify(net, res->timed_out, resp.status,
 		    res->error_type);
+		/*
+		 * A call that changes state and has no token to make a repeat
+		 * safe is repeated only when this attempt certainly did
+		 * nothing: it never reached the service, or was refused by
+		 * throttling.  Otherwise its outcome is unknown.
+		 */
+		if (call->once && kind != RETRY_NONE && kind != RETRY_THROTTLE &&
+		    outcome_unknown(net, &resp)) {
+			res->outcome_unknown = true;
+			kind = RETRY_NONE;
+		}
 		if (!retry_next(&aws->retry, &rc, kind, &delay, &quota_empty))
 			break;
 		if (!time_for(aws, delay)) {

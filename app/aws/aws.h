@@ -54,6 +54,10 @@ struct aws_call {
 	const char *body;
 	size_t      body_len;
 	bool        unsigned_call;      /* Cognito's public calls: no SigV4 */
+	bool        once;               /* changes state and is not safe to
+	                                   repeat: retried only when the
+	                                   attempt never reached the service
+	                                   or was refused by throttling */
 };
 
 struct aws_result {
@@ -76,6 +80,9 @@ struct aws_result {
 	                                   unknown (timeout, lost answer,
 	                                   5xx): a write may have been
 	                                   applied by that earlier one */
+	bool        outcome_unknown;    /* a `once` call failed after it may
+	                                   have reached the service: it may
+	                                   or may not have been applied */
 };
 
 /*

@@ -2,6 +2,7 @@
  * cognito.c - the Cognito Identity Provider client (see cognito.h).
  */
 #include "aws/cognito.h"
+#include "aws/cognito_call.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +16,6 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/str.h"
-#include "http/ctx.h"
 #include "json/jx.h"
 
 #define COG_TARGET_PREFIX "AWSCognitoIdentityProviderService."
@@ -79,9 +79,8 @@ generic_why(enum err e)
 	}
 }
 
-/* Map a failed call: the exception name wins where we know it. */
-static enum err
-map_fault(enum err e, const char *type, const char **why)
+enum err
+cog_map_fault(enum err e, const char *type, const char **why)
 {
 	size_t i;
 
@@ -97,13 +96,35 @@ map_fault(enum err e, const char *type, const char **why)
 }
 
 static bool
-configured(const struct app *app, bool admin)
+configured(const struct cog *g, bool admin)
 {
-	const struct config *c = &app->cfg;
+	return g != NULL && g->aws != NULL && g->endpoint != NULL &&
+	    g->endpoint[0] != '\0' && g->client_id != NULL &&
+	    g->client_id[0] != '\0' && (!admin || (g->user_pool_id != NULL &&
+	    g->user_pool_id[0] != '\0'));
+}
 
-	return c->cognito_endpoint != NULL && c->cognito_endpoint[0] != '\0' &&
-	    c->client_id != NULL && c->client_id[0] != '\0' &&
-	    (!admin || (c->user_pool_id != NULL && c->user_pool_id[0] != '\0'));
+/*
+ * The operations that change state and are not safe to repeat once they
+ * may have reached Cognito (a repeat would answer "exists", "wrong
+ * code", "wrong old password" or "not found" for a change that
+ * happened, or send a second email): aws_json_call retries them only
+ * when nothing was sent or Cognito throttled them.
+ */
+static bool
+once_op(const char *op)
+{
+	static const char *const ops[] = {
+		"SignUp", "ConfirmSignUp", "ResendConfirmationCode",
+		"ForgotPassword", "ConfirmForgotPassword", "ChangePassword",
+		"RevokeToken", "AdminDeleteUser",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(op, ops[i]) == 0)
+			return true;
+	return false;
 }
 
 /* ---- requests ------------------------------------------------------- */
@@ -133,47 +154,40 @@ cog_secret_hash(struct arena *a, const char *secret, const char *client_id,
 	return *out != NULL ? ERR_OK : ERR_TOO_LARGE;
 }
 
-static void
-put_str(struct json_object *o, const char *key, const char *value)
+void
+cog_put_str(struct json_object *o, const char *key, const char *value)
 {
 	json_object_object_add(o, key, json_object_new_string(value));
 }
 
-/* A request object owned by a, with ClientId unless client is false. */
-static struct json_object *
-new_request(struct app *app, struct arena *a, bool client)
+struct json_object *
+cog_new_request(const struct cog *g, struct arena *a, bool client)
 {
 	struct json_object *o = jx_own(a, json_object_new_object());
 
-	if (o != NULL && client)
-		put_str(o, "ClientId", app->cfg.client_id);
+	if (o != NULL && client && g != NULL && g->client_id != NULL)
+		cog_put_str(o, "ClientId", g->client_id);
 	return o;
 }
 
 /* key = SECRET_HASH of username into o, when the client has a secret. */
 static enum err
-put_secret_hash(struct app *app, struct arena *a, struct json_object *o,
+put_secret_hash(const struct cog *g, struct arena *a, struct json_object *o,
     const char *key, const char *username)
 {
 	const char *h;
 	enum err e;
 
-	if (app->cfg.client_secret == NULL || app->cfg.client_secret[0] == '\0')
+	if (g->client_secret == NULL || g->client_secret[0] == '\0')
 		return ERR_OK;
-	e = cog_secret_hash(a, app->cfg.client_secret, app->cfg.client_id,
-	    username, &h);
+	e = cog_secret_hash(a, g->client_secret, g->client_id, username, &h);
 	if (e == ERR_OK)
-		put_str(o, key, h);
+		cog_put_str(o, key, h);
 	return e;
 }
 
-/*
- * One call of op with request req.  On success *res holds the 2xx
- * answer; otherwise the mapped error, *why and *type (Cognito's short
- * exception name, for this file's own decisions; NULL when none).
- */
-static enum err
-cog_call(struct app *app, struct arena *a, const char *op, bool sign,
+enum err
+cog_call(const struct cog *g, struct arena *a, const char *op, bool sign,
     struct json_object *req, struct aws_result *res, const char **type,
     const char **why)
 {
@@ -184,7 +198,7 @@ cog_call(struct app *app, struct arena *a, const char *op, bool sign,
 
 	*type = NULL;
 	memset(res, 0, sizeof(*res));
-	if (!configured(app, sign)) {
+	if (!configured(g, sign)) {
 		*why = "the identity provider is not configured";
 		return ERR_UNAVAILABLE;
 	}
@@ -194,7 +208,7 @@ cog_call(struct app *app, struct arena *a, const char *op, bool sign,
 	}
 	snprintf(target, sizeof(target), COG_TARGET_PREFIX "%s", op);
 	memset(&call, 0, sizeof(call));
-	call.endpoint = app->cfg.cognito_endpoint;
+	call.endpoint = g->endpoint;
 	call.service = "cognito-idp";
 	call.target = target;
 	call.content_type = COG_CT;
@@ -202,11 +216,20 @@ cog_call(struct app *app, struct arena *a, const char *op, bool sign,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	call.body_len = len;
 	call.unsigned_call = !sign;
-	e = aws_json_call(app->aws, a, &call, res);
+	call.once = once_op(op);
+	e = aws_json_call(g->aws, a, &call, res);
 	if (e == ERR_OK)
 		return ERR_OK;
+	if (res->outcome_unknown) {
+		/* Not a refusal: we cannot know whether it was applied. */
+		*why = "the identity provider did not answer; the change may "
+		    "or may not have been made: try again";
+		log_kv(LOG_WARN, "cognito call outcome unknown", "op", op,
+		    "error", err_name(e), NULL);
+		return ERR_UNAVAILABLE;
+	}
 	*type = res->error_type;
-	mapped = map_fault(e, res->error_type, why);
+	mapped = cog_map_fault(e, res->error_type, why);
 	/* Expected refusals are routine; anything unmapped is news. */
 	log_kv(mapped == ERR_UPSTREAM || mapped == ERR_UNAVAILABLE ||
 	    mapped == ERR_THROTTLED || mapped == ERR_INTERNAL ? LOG_WARN :
@@ -217,16 +240,15 @@ cog_call(struct app *app, struct arena *a, const char *op, bool sign,
 	return mapped;
 }
 
-/* A call whose answer we only need to be a JSON object. */
-static enum err
-cog_call_plain(struct app *app, struct arena *a, const char *op, bool sign,
+enum err
+cog_call_plain(const struct cog *g, struct arena *a, const char *op, bool sign,
     struct json_object *req, const char **type, const char **why)
 {
 	struct aws_result res;
 	struct json_object *root;
 	enum err e;
 
-	if ((e = cog_call(app, a, op, sign, req, &res, type, why)) != ERR_OK)
+	if ((e = cog_call(g, a, op, sign, req, &res, type, why)) != ERR_OK)
 		return e;
 	return cog_parse_object(a, res.body, res.body_len, &root, why);
 }
@@ -238,17 +260,17 @@ attribute(const char *name, const char *value)
 {
 	struct json_object *o = json_object_new_object();
 
-	put_str(o, "Name", name);
-	put_str(o, "Value", value);
+	cog_put_str(o, "Name", name);
+	cog_put_str(o, "Value", value);
 	return o;
 }
 
 enum err
-cog_sign_up(struct app *app, struct arena *a, const char *email,
+cog_sign_up(const struct cog *g, struct arena *a, const char *email,
     const char *password, const char *name, const char **user_sub,
     bool *confirmed, const char **why)
 {
-	struct json_object *req = new_request(app, a, true), *attrs;
+	struct json_object *req = cog_new_request(g, a, true), *attrs;
 	struct aws_result res;
 	const char *type;
 	enum err e;
@@ -256,18 +278,18 @@ cog_sign_up(struct app *app, struct arena *a, const char *email,
 	*user_sub = NULL;
 	*confirmed = false;
 	if (req != NULL) {
-		put_str(req, "Username", email);
-		put_str(req, "Password", password);
+		cog_put_str(req, "Username", email);
+		cog_put_str(req, "Password", password);
 		attrs = json_object_new_array();
 		json_object_array_add(attrs, attribute("email", email));
 		if (name != NULL)
 			json_object_array_add(attrs, attribute("name", name));
 		json_object_object_add(req, "UserAttributes", attrs);
-		if ((e = put_secret_hash(app, a, req, "SecretHash", email)) !=
+		if ((e = put_secret_hash(g, a, req, "SecretHash", email)) !=
 		    ERR_OK)
-			return map_fault(e, NULL, why);
+			return cog_map_fault(e, NULL, why);
 	}
-	e = cog_call(app, a, "SignUp", false, req, &res, &type, why);
+	e = cog_call(g, a, "SignUp", false, req, &res, &type, why);
 	if (e != ERR_OK)
 		return e;
 	return cog_parse_sign_up(a, res.body, res.body_len, user_sub,
@@ -276,56 +298,56 @@ cog_sign_up(struct app *app, struct arena *a, const char *email,
 
 /* The request of the calls that name a user by email with a hash. */
 static struct json_object *
-user_request(struct app *app, struct arena *a, const char *email,
+user_request(const struct cog *g, struct arena *a, const char *email,
     enum err *e)
 {
-	struct json_object *req = new_request(app, a, true);
+	struct json_object *req = cog_new_request(g, a, true);
 
 	*e = ERR_OK;
 	if (req != NULL) {
-		put_str(req, "Username", email);
-		*e = put_secret_hash(app, a, req, "SecretHash", email);
+		cog_put_str(req, "Username", email);
+		*e = put_secret_hash(g, a, req, "SecretHash", email);
 	}
 	return req;
 }
 
 enum err
-cog_confirm_sign_up(struct app *app, struct arena *a, const char *email,
+cog_confirm_sign_up(const struct cog *g, struct arena *a, const char *email,
     const char *code, const char **why)
 {
 	struct json_object *req;
 	const char *type;
 	enum err e;
 
-	if ((req = user_request(app, a, email, &e)) != NULL)
-		put_str(req, "ConfirmationCode", code);
+	if ((req = user_request(g, a, email, &e)) != NULL)
+		cog_put_str(req, "ConfirmationCode", code);
 	if (e != ERR_OK)
-		return map_fault(e, NULL, why);
-	return cog_call_plain(app, a, "ConfirmSignUp", false, req, &type, why);
+		return cog_map_fault(e, NULL, why);
+	return cog_call_plain(g, a, "ConfirmSignUp", false, req, &type, why);
 }
 
 enum err
-cog_resend_code(struct app *app, struct arena *a, const char *email,
+cog_resend_code(const struct cog *g, struct arena *a, const char *email,
     const char **why)
 {
 	struct json_object *req;
 	const char *type;
 	enum err e;
 
-	req = user_request(app, a, email, &e);
+	req = user_request(g, a, email, &e);
 	if (e != ERR_OK)
-		return map_fault(e, NULL, why);
-	return cog_call_plain(app, a, "ResendConfirmationCode", false, req,
+		return cog_map_fault(e, NULL, why);
+	return cog_call_plain(g, a, "ResendConfirmationCode", false, req,
 	    &type, why);
 }
 
 /* InitiateAuth of flow with params (taken); the tokens into *out. */
 static enum err
-initiate_auth(struct app *app, struct arena *a, const char *flow,
+initiate_auth(const struct cog *g, struct arena *a, const char *flow,
     struct json_object *params, bool want_refresh, struct cog_tokens *out,
     const char **type, const char **why)
 {
-	struct json_object *req = new_request(app, a, true);
+	struct json_object *req = cog_new_request(g, a, true);
 	struct aws_result res;
 	enum err e;
 
@@ -335,9 +357,9 @@ initiate_auth(struct app *app, struct arena *a, const char *flow,
 		*why = generic_why(ERR_TOO_LARGE);
 		return ERR_TOO_LARGE;
 	}
-	put_str(req, "AuthFlow", flow);
+	cog_put_str(req, "AuthFlow", flow);
 	json_object_object_add(req, "AuthParameters", params);
-	e = cog_call(app, a, "InitiateAuth", false, req, &res, type, why);
+	e = cog_call(g, a, "InitiateAuth", false, req, &res, type, why);
 	if (e != ERR_OK)
 		return e;
 	return cog_parse_auth(a, res.body, res.body_len, want_refresh, out,
@@ -345,7 +367,7 @@ initiate_auth(struct app *app, struct arena *a, const char *flow,
 }
 
 enum err
-cog_password_auth(struct app *app, struct arena *a, const char *email,
+cog_password_auth(const struct cog *g, struct arena *a, const char *email,
     const char *password, struct cog_tokens *out, const char **why)
 {
 	struct json_object *params = json_object_new_object();
@@ -353,14 +375,14 @@ cog_password_auth(struct app *app, struct arena *a, const char *email,
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
-	put_str(params, "USERNAME", email);
-	put_str(params, "PASSWORD", password);
-	if ((e = put_secret_hash(app, a, params, "SECRET_HASH", email)) !=
+	cog_put_str(params, "USERNAME", email);
+	cog_put_str(params, "PASSWORD", password);
+	if ((e = put_secret_hash(g, a, params, "SECRET_HASH", email)) !=
 	    ERR_OK) {
 		json_object_put(params);
-		return map_fault(e, NULL, why);
+		return cog_map_fault(e, NULL, why);
 	}
-	e = initiate_auth(app, a, "USER_PASSWORD_AUTH", params, true, out,
+	e = initiate_auth(g, a, "USER_PASSWORD_AUTH", params, true, out,
 	    &type, why);
 	/*
 	 * Never tell an unknown user from a wrong password; cognito-local
@@ -375,7 +397,7 @@ cog_password_auth(struct app *app, struct arena *a, const char *email,
 }
 
 enum err
-cog_refresh_auth(struct app *app, struct arena *a, const char *username,
+cog_refresh_auth(const struct cog *g, struct arena *a, const char *username,
     const char *refresh_token, struct cog_tokens *out, const char **why)
 {
 	struct json_object *params = json_object_new_object();
@@ -383,13 +405,13 @@ cog_refresh_auth(struct app *app, struct arena *a, const char *username,
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
-	put_str(params, "REFRESH_TOKEN", refresh_token);
-	if ((e = put_secret_hash(app, a, params, "SECRET_HASH", username)) !=
+	cog_put_str(params, "REFRESH_TOKEN", refresh_token);
+	if ((e = put_secret_hash(g, a, params, "SECRET_HASH", username)) !=
 	    ERR_OK) {
 		json_object_put(params);
-		return map_fault(e, NULL, why);
+		return cog_map_fault(e, NULL, why);
 	}
-	e = initiate_auth(app, a, "REFRESH_TOKEN_AUTH", params, false, out,
+	e = initiate_auth(g, a, "REFRESH_TOKEN_AUTH", params, false, out,
 	    &type, why);
 	if (e == ERR_NOT_FOUND) {
 		e = ERR_UNAUTHENTICATED;
@@ -399,37 +421,36 @@ cog_refresh_auth(struct app *app, struct arena *a, const char *username,
 }
 
 enum err
-cog_revoke_token(struct app *app, struct arena *a, const char *refresh_token,
+cog_revoke_token(const struct cog *g, struct arena *a, const char *refresh_token,
     const char **why)
 {
-	struct json_object *req = new_request(app, a, true);
+	struct json_object *req = cog_new_request(g, a, true);
 	const char *type;
 
 	if (req != NULL) {
-		put_str(req, "Token", refresh_token);
-		if (app->cfg.client_secret != NULL &&
-		    app->cfg.client_secret[0] != '\0')
-			put_str(req, "ClientSecret", app->cfg.client_secret);
+		cog_put_str(req, "Token", refresh_token);
+		if (g->client_secret != NULL && g->client_secret[0] != '\0')
+			cog_put_str(req, "ClientSecret", g->client_secret);
 	}
-	return cog_call_plain(app, a, "RevokeToken", false, req, &type, why);
+	return cog_call_plain(g, a, "RevokeToken", false, req, &type, why);
 }
 
 enum err
-cog_forgot_password(struct app *app, struct arena *a, const char *email,
+cog_forgot_password(const struct cog *g, struct arena *a, const char *email,
     const char **why)
 {
 	struct json_object *req;
 	const char *type;
 	enum err e;
 
-	req = user_request(app, a, email, &e);
+	req = user_request(g, a, email, &e);
 	if (e != ERR_OK)
-		return map_fault(e, NULL, why);
-	return cog_call_plain(app, a, "ForgotPassword", false, req, &type, why);
+		return cog_map_fault(e, NULL, why);
+	return cog_call_plain(g, a, "ForgotPassword", false, req, &type, why);
 }
 
 enum err
-cog_confirm_forgot_password(struct app *app, struct arena *a,
+cog_confirm_forgot_password(const struct cog *g, struct arena *a,
     const char *email, const char *code, const char *new_password,
     const char **why)
 {
@@ -437,61 +458,47 @@ cog_confirm_forgot_password(struct app *app, struct arena *a,
 	const char *type;
 	enum err e;
 
-	if ((req = user_request(app, a, email, &e)) != NULL) {
-		put_str(req, "ConfirmationCode", code);
-		put_str(req, "Password", new_password);
+	if ((req = user_request(g, a, email, &e)) != NULL) {
+		cog_put_str(req, "ConfirmationCode", code);
+		cog_put_str(req, "Password", new_password);
 	}
 	if (e != ERR_OK)
-		return map_fault(e, NULL, why);
-	return cog_call_plain(app, a, "ConfirmForgotPassword", false, req,
+		return cog_map_fault(e, NULL, why);
+	return cog_call_plain(g, a, "ConfirmForgotPassword", false, req,
 	    &type, why);
 }
 
 enum err
-cog_change_password(struct app *app, struct arena *a,
+cog_change_password(const struct cog *g, struct arena *a,
     const char *access_token, const char *old_password,
     const char *new_password, const char **why)
 {
-	struct json_object *req = new_request(app, a, false);
+	struct json_object *req = cog_new_request(g, a, false);
 	const char *type;
 
 	if (req != NULL) {
-		put_str(req, "AccessToken", access_token);
-		put_str(req, "PreviousPassword", old_password);
-		put_str(req, "ProposedPassword", new_password);
+		cog_put_str(req, "AccessToken", access_token);
+		cog_put_str(req, "PreviousPassword", old_password);
+		cog_put_str(req, "ProposedPassword", new_password);
 	}
-	return cog_call_plain(app, a, "ChangePassword", false, req, &type,
+	return cog_call_plain(g, a, "ChangePassword", false, req, &type,
 	    why);
 }
 
 enum err
-cog_get_user(struct app *app, struct arena *a, const char *access_token,
+cog_get_user(const struct cog *g, struct arena *a, const char *access_token,
     struct cog_user *out, const char **why)
 {
-	struct json_object *req = new_request(app, a, false);
+	struct json_object *req = cog_new_request(g, a, false);
 	struct aws_result res;
 	const char *type;
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
 	if (req != NULL)
-		put_str(req, "AccessToken", access_token);
-	if ((e = cog_call(app, a, "GetUser", false, req, &res, &type, why)) !=
+		cog_put_str(req, "AccessToken", access_token);
+	if ((e = cog_call(g, a, "GetUser", false, req, &res, &type, why)) !=
 	    ERR_OK)
 		return e;
 	return cog_parse_user(a, res.body, res.body_len, out, why);
-}
-
-enum err
-cog_admin_delete_user(struct app *app, struct arena *a, const char *username)
-{
-	struct json_object *req = new_request(app, a, false);
-	const char *type, *why;
-
-	if (req != NULL) {
-		put_str(req, "UserPoolId", app->cfg.user_pool_id);
-		put_str(req, "Username", username);
-	}
-	return cog_call_plain(app, a, "AdminDeleteUser", true, req, &type,
-	    &why);
 }

@@ -41,8 +41,22 @@
  * InvalidPassword, which cognito-local gives for a wrong password) into
  * ERR_UNAUTHENTICATED.
  *
+ * State-changing operations that are not safe to repeat (SignUp,
+ * ConfirmSignUp, ResendConfirmationCode, ForgotPassword,
+ * ConfirmForgotPassword, ChangePassword, RevokeToken, AdminDeleteUser)
+ * are retried only when the attempt never left or Cognito throttled it;
+ * when one may have reached Cognito and no answer came, the call is
+ * ERR_UNAVAILABLE with a sentence saying the outcome is unknown (a 503:
+ * the client repeats it), never a second attempt that would answer
+ * "exists", "wrong code" or "wrong old password" for a change that
+ * happened.
+ *
+ * The code is in two files along one seam: cognito.c (the machinery and
+ * a user's own operations) and cognito_admin.c (account management:
+ * Admin*, GlobalSignOut).
+ *
  * Ownership: every string returned lives in the caller's arena.  The
- * struct app is borrowed (its config, its aws client).
+ * struct cog is borrowed (worker-lifetime: its strings and aws client).
  */
 #ifndef GROWVRD_COGNITO_H
 #define GROWVRD_COGNITO_H
@@ -53,9 +67,18 @@
 
 #include "core/err.h"
 
-struct app;
 struct arena;
+struct aws;
 struct json_object;
+
+/* What the client needs, all borrowed from the worker's state. */
+struct cog {
+	struct aws *aws;
+	const char *endpoint;       /* COGNITO_ENDPOINT */
+	const char *client_id;
+	const char *client_secret;  /* NULL or "" when the client has none */
+	const char *user_pool_id;   /* for the Admin* calls */
+};
 
 #define COG_JSON_DEPTH      8            /* answers are shallow */
 #define COG_USERNAME_MAX    128          /* Cognito's Username bound */
@@ -86,6 +109,9 @@ struct cog_user {
 	const char *email;
 	const char *name;
 	bool        email_verified; /* the attribute is "true" */
+	const char *status;         /* AdminGetUser's UserStatus
+	                               ("UNCONFIRMED", "CONFIRMED", ...);
+	                               NULL from GetUser */
 };
 
 /*
@@ -120,19 +146,19 @@ enum err cog_secret_hash(struct arena *a, const char *secret,
  * password and, when not NULL, the "name" attribute.  *user_sub and
  * *confirmed from the answer.
  */
-enum err cog_sign_up(struct app *app, struct arena *a, const char *email,
+enum err cog_sign_up(const struct cog *g, struct arena *a, const char *email,
     const char *password, const char *name, const char **user_sub,
     bool *confirmed, const char **why);
 
 /* cog_confirm_sign_up - ConfirmSignUp of email with code. */
-enum err cog_confirm_sign_up(struct app *app, struct arena *a,
+enum err cog_confirm_sign_up(const struct cog *g, struct arena *a,
     const char *email, const char *code, const char **why);
 
 /*
  * cog_resend_code - ResendConfirmationCode for email; ERR_UNSUPPORTED
  * where the provider lacks it (cognito-local).
  */
-enum err cog_resend_code(struct app *app, struct arena *a,
+enum err cog_resend_code(const struct cog *g, struct arena *a,
     const char *email, const char **why);
 
 /*
@@ -141,7 +167,7 @@ enum err cog_resend_code(struct app *app, struct arena *a,
  * challenge (MFA, NEW_PASSWORD_REQUIRED) is ERR_FORBIDDEN.  out->
  * refresh_token is never NULL on success.
  */
-enum err cog_password_auth(struct app *app, struct arena *a,
+enum err cog_password_auth(const struct cog *g, struct arena *a,
     const char *email, const char *password, struct cog_tokens *out,
     const char **why);
 
@@ -150,20 +176,20 @@ enum err cog_password_auth(struct app *app, struct arena *a,
  * the Cognito username (an email pool's: the user's sub), for the
  * SECRET_HASH.  out->refresh_token is usually NULL.
  */
-enum err cog_refresh_auth(struct app *app, struct arena *a,
+enum err cog_refresh_auth(const struct cog *g, struct arena *a,
     const char *username, const char *refresh_token,
     struct cog_tokens *out, const char **why);
 
 /* cog_revoke_token - RevokeToken of a refresh token (with the secret). */
-enum err cog_revoke_token(struct app *app, struct arena *a,
+enum err cog_revoke_token(const struct cog *g, struct arena *a,
     const char *refresh_token, const char **why);
 
 /* cog_forgot_password - ForgotPassword for email (sends a code). */
-enum err cog_forgot_password(struct app *app, struct arena *a,
+enum err cog_forgot_password(const struct cog *g, struct arena *a,
     const char *email, const char **why);
 
 /* cog_confirm_forgot_password - ConfirmForgotPassword: code, new pass. */
-enum err cog_confirm_forgot_password(struct app *app, struct arena *a,
+enum err cog_confirm_forgot_password(const struct cog *g, struct arena *a,
     const char *email, const char *code, const char *new_password,
     const char **why);
 
@@ -172,12 +198,12 @@ enum err cog_confirm_forgot_password(struct app *app, struct arena *a,
  * ERR_UNAUTHENTICATED here means the old password is wrong (or the token
  * was revoked); cognito-local says ERR_INVALID for a wrong old password.
  */
-enum err cog_change_password(struct app *app, struct arena *a,
+enum err cog_change_password(const struct cog *g, struct arena *a,
     const char *access_token, const char *old_password,
     const char *new_password, const char **why);
 
 /* cog_get_user - GetUser with an ACCESS token: *out from the answer. */
-enum err cog_get_user(struct app *app, struct arena *a,
+enum err cog_get_user(const struct cog *g, struct arena *a,
     const char *access_token, struct cog_user *out, const char **why);
 
 /*
@@ -185,8 +211,39 @@ enum err cog_get_user(struct app *app, struct arena *a,
  * email pool the user's sub; the email works too).  ERR_NOT_FOUND when
  * there is no such user.
  */
-enum err cog_admin_delete_user(struct app *app, struct arena *a,
+enum err cog_admin_delete_user(const struct cog *g, struct arena *a,
     const char *username);
+
+/*
+ * cog_admin_get_user - AdminGetUser (signed) of username (the sub, or
+ * the email, in an email pool): *out from UserAttributes, which are
+ * authoritative (cognito-local's ID tokens get email_verified wrong; its
+ * stored attributes are right).  ERR_NOT_FOUND when there is no user.
+ */
+enum err cog_admin_get_user(const struct cog *g, struct arena *a,
+    const char *username, struct cog_user *out, const char **why);
+
+/*
+ * cog_admin_global_sign_out - AdminUserGlobalSignOut (signed): every
+ * refresh token of username dies; its access tokens are refused by
+ * Cognito's own APIs.  Idempotent.  cognito-local lacks it:
+ * ERR_UNSUPPORTED.
+ */
+enum err cog_admin_global_sign_out(const struct cog *g, struct arena *a,
+    const char *username, const char **why);
+
+/* cog_global_sign_out - GlobalSignOut with the user's access token. */
+enum err cog_global_sign_out(const struct cog *g, struct arena *a,
+    const char *access_token, const char **why);
+
+/*
+ * cog_admin_verify_email - AdminUpdateUserAttributes (signed) setting
+ * email (unchanged) and email_verified "true": what Cognito does itself
+ * when a user types the emailed code in a pool that auto-verifies email,
+ * and cognito-local does not.
+ */
+enum err cog_admin_verify_email(const struct cog *g, struct arena *a,
+    const char *username, const char *email, const char **why);
 
 /*
  * cog_parse_object - an answer that need only be a JSON object (most

@@ -218,7 +218,8 @@ cog_parse_user(struct arena *a, const char *body, size_t len,
 	if ((e = cog_parse_object(a, body, len, &root, why)) != ERR_OK)
 		return e;
 	if (!get_str(root, "Username", 1, COG_USERNAME_MAX, F_ANY, true,
-	    &out->username))
+	    &out->username) ||
+	    !get_str(root, "UserStatus", 1, 64, F_WORD, false, &out->status))
 		goto bad;
 	attrs = jx_get(root, "UserAttributes");
 	if (attrs != NULL) {

@@ -18,6 +18,7 @@
 #define LIM_PATH_MAX        1024          /* DOCUMENT_URI / path */
 #define LIM_ID_MAX          64            /* plant and subscription ids */
 #define LIM_CURSOR_MAX      1024          /* opaque cursor, encoded */
+#define LIM_CURSOR_KEY_MIN  16            /* bytes of GROWVRD_CURSOR_KEY */
 /*
  * One DynamoDB/Cognito answer.  DynamoDB's largest is a BatchGetItem of
  * 16 MB of item data (a Query or Scan page holds 1 MB); its JSON wraps
@@ -42,5 +43,16 @@
  */
 #define LIM_CATALOG_FILE_MAX  ((uint64_t)2 << 30)
 #define LIM_CATALOG_PLANTS    2000000
+
+/* auth/tcache: verified tokens per worker, fixed at start. */
+#define LIM_TCACHE_SLOTS    1024          /* entries (~1.3 KiB each) */
+#define LIM_TCACHE_PROBE    8             /* neighbourhood per key */
+#define LIM_TCACHE_STR      128           /* sub, username, sid bytes */
+#define LIM_TCACHE_EMAIL    320           /* email claim bytes */
+#define LIM_TCACHE_GROUPS   512           /* groups, NUL-separated */
+#define LIM_TCACHE_NGROUPS  16            /* groups per principal */
+/* auth/session: per-user sign-out state. */
+#define LIM_SESSION_SLOTS   1024          /* users cached per worker */
+#define LIM_SESSION_ENTRIES 64            /* revoked sign-ins per user */
 
 #endif

@@ -114,7 +114,7 @@ static int
 run(const struct verify_args *va, struct jwks *jwks, const char *tok,
     size_t len)
 {
-	struct token_config cfg = { va->issuer, va->client_id, jwks };
+	struct token_config cfg = { va->issuer, va->client_id, jwks, NULL };
 	struct arena *a = arena_new(LIM_ARENA_MAX);
 	struct json_object *claims;
 	struct principal p;

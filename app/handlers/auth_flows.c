@@ -1,7 +1,8 @@
 /*
- * auth_flows.c - the /api/v1/auth/ routes: sign-up, confirmation,
- * login, refresh, logout and the password flows, over Cognito
- * (aws/cognito.h).
+ * auth_flows.c - the /api/v1/auth/ routes of accounts and passwords:
+ * sign-up, confirmation, codes, reset and change, over Cognito
+ * (aws/cognito.h), and the helpers every auth route shares
+ * (auth_util.h; login, refresh and logout are in auth_tokens.c).
  *
  * Bodies are checked against field tables, emails against a plain
  * address grammar (and lower-cased), new passwords against the pool's
@@ -12,10 +13,14 @@
  * same 401, forgot-password always 204.
  */
 #include "handlers/handlers.h"
+#include "handlers/auth_util.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "auth/email.h"
+#include "auth/session.h"
+#include "auth/tcache.h"
 #include "auth/principal.h"
 #include "auth/token.h"
 #include "aws/cognito.h"
@@ -25,18 +30,15 @@
 #include "http/req.h"
 #include "http/resp.h"
 #include "json/jx.h"
-#include "store/users.h"
 
 #define NAME_MAX_BYTES   256
 #define EXPIRES_DEFAULT  3600   /* when neither Cognito nor the token says */
 #define QUOTA_RETRY_SECS "60"   /* Retry-After of Cognito's rate limits */
+#define UNKNOWN_RETRY_SECS "2"  /* Retry-After of an unknown outcome */
 
-static const char bad_credentials[] = "the email or password is wrong";
-static const char bad_refresh[] =
-    "the refresh token is not valid for this account";
 static const char challenge_bearer[] = "Bearer realm=\"growvrd\"";
 
-#define F(name, type, req, max) { name, type, req, 0, max, NULL }
+#define F AF_FIELD
 
 static const struct jx_field f_register[] = {
 	F("email", JX_STRING, true, COG_EMAIL_MAX),
@@ -50,17 +52,6 @@ static const struct jx_field f_confirm[] = {
 static const struct jx_field f_email[] = {
 	F("email", JX_STRING, true, COG_EMAIL_MAX),
 };
-static const struct jx_field f_login[] = {
-	F("email", JX_STRING, true, COG_EMAIL_MAX),
-	F("password", JX_STRING, true, COG_PASSWORD_MAX),
-};
-static const struct jx_field f_refresh[] = {
-	F("refresh_token", JX_STRING, true, LIM_TOKEN_MAX),
-	F("email", JX_STRING, true, COG_EMAIL_MAX),
-};
-static const struct jx_field f_logout[] = {
-	F("refresh_token", JX_STRING, true, LIM_TOKEN_MAX),
-};
 static const struct jx_field f_reset[] = {
 	F("email", JX_STRING, true, COG_EMAIL_MAX),
 	F("code", JX_STRING, true, COG_CODE_MAX),
@@ -71,13 +62,12 @@ static const struct jx_field f_change[] = {
 	F("new_password", JX_STRING, true, COG_PASSWORD_MAX),
 };
 
-#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+#define NFIELDS AF_NFIELDS
 
 /* ---- input ---------------------------------------------------------- */
 
-/* The body checked against fields; a 400 names the offending field. */
-static enum err
-take_body(struct ctx *c, const struct jx_field *fields, size_t n,
+enum err
+af_take_body(struct ctx *c, const struct jx_field *fields, size_t n,
     struct json_object **o)
 {
 	const char *why, *field;
@@ -91,16 +81,14 @@ take_body(struct ctx *c, const struct jx_field *fields, size_t n,
 	return ERR_OK;
 }
 
-/* The (checked) string member key of o. */
-static const char *
-str_of(struct json_object *o, const char *key)
+const char *
+af_str(struct json_object *o, const char *key)
 {
 	return jx_str(o, key, NULL);
 }
 
-/* The body's "email", valid and lower-cased, into *email. */
-static enum err
-take_email(struct ctx *c, struct json_object *o, const char **email)
+enum err
+af_take_email(struct ctx *c, struct json_object *o, const char **email)
 {
 	size_t n, i;
 	const char *s = jx_str(o, "email", &n);
@@ -117,9 +105,8 @@ take_email(struct ctx *c, struct json_object *o, const char **email)
 	return ERR_OK;
 }
 
-/* A new password of the body against the pool's policy. */
-static enum err
-check_password(struct ctx *c, struct json_object *o, const char *field)
+enum err
+af_check_password(struct ctx *c, struct json_object *o, const char *field)
 {
 	size_t n;
 	const char *s = jx_str(o, field, &n), *why;
@@ -154,18 +141,25 @@ check_code(struct ctx *c, struct json_object *o)
  * An identity-provider failure the handler has no answer of its own for:
  * the dependency errors keep their status, anything else is a 502.
  */
-static enum err
-idp_fail(struct ctx *c, enum err e, const char *why)
+enum err
+af_idp_fail(struct ctx *c, enum err e, const char *why)
 {
 	switch (e) {
 	case ERR_QUOTA:
 		resp_header(c->resp, "Retry-After", QUOTA_RETRY_SECS);
 		return hc_fail(c, e, why);
 	case ERR_UNAVAILABLE:
+	case ERR_INTERNAL:
+		/*
+		 * Also a state change whose outcome is unknown (repeat it),
+		 * and no AWS credentials for a signed call (the credential
+		 * source is a dependency like any other): 503.
+		 */
+		resp_header(c->resp, "Retry-After", UNKNOWN_RETRY_SECS);
+		return hc_fail(c, ERR_UNAVAILABLE, why);
 	case ERR_THROTTLED:
 	case ERR_UPSTREAM:
 	case ERR_UNSUPPORTED:
-	case ERR_INTERNAL:
 	case ERR_TOO_LARGE:
 		return hc_fail(c, e, why);
 	default:
@@ -178,8 +172,8 @@ idp_fail(struct ctx *c, enum err e, const char *why)
 }
 
 /* 401 for login and refresh, with the challenge RFC 9110 asks for. */
-static enum err
-refuse(struct ctx *c, const char *detail)
+enum err
+af_refuse(struct ctx *c, const char *detail)
 {
 	resp_header(c->resp, "WWW-Authenticate", challenge_bearer);
 	return hc_fail(c, ERR_UNAUTHENTICATED, detail);
@@ -189,8 +183,8 @@ refuse(struct ctx *c, const char *detail)
  * Verify a token Cognito just issued, as any request would be verified.
  * A refusal is Cognito's or our configuration's fault: a 502.
  */
-static enum err
-verify_issued(struct ctx *c, const char *tok, enum token_use use,
+enum err
+af_verify_issued(struct ctx *c, const char *tok, enum token_use use,
     struct principal *p, struct json_object **claims)
 {
 	const char *why = NULL;
@@ -229,9 +223,11 @@ lifetime(const struct cog_tokens *t, struct json_object *access_claims)
 }
 
 /* 200 with the tokens (refresh_token when there is one); no caching. */
-static enum err
-token_answer(struct ctx *c, const struct cog_tokens *t, int64_t expires_in)
+enum err
+af_token_answer(struct ctx *c, const struct cog_tokens *t,
+    struct json_object *access_claims)
 {
+	int64_t expires_in = lifetime(t, access_claims);
 	struct json_object *o = jx_own(c->a, json_object_new_object());
 
 	if (o == NULL)
@@ -254,6 +250,51 @@ token_answer(struct ctx *c, const struct cog_tokens *t, int64_t expires_in)
 
 /* ---- routes --------------------------------------------------------- */
 
+/*
+ * A repeat of a change whose first answer was lost (a 503 "outcome
+ * unknown") must not be told "exists", "wrong code" or "wrong old
+ * password" for the change it made.  These probes tell, with what the
+ * caller proved anyway, whether the change is already in place.
+ */
+
+/* username's password is now pw (the probe's sign-in is revoked). */
+static bool
+password_is_now(struct ctx *c, const char *username, const char *pw)
+{
+	struct cog_tokens t;
+	const char *why = NULL;
+
+	if (cog_password_auth(&c->app->cog, c->a, username, pw, &t, &why) !=
+	    ERR_OK)
+		return false;
+	(void)cog_revoke_token(&c->app->cog, c->a, t.refresh_token, &why);
+	return true;
+}
+
+/*
+ * email is an unconfirmed account whose password is pw: the caller's own
+ * sign-up, repeated (the password is checked before the status, so a
+ * stranger learns no more than the 409 already says).  *sub its sub.
+ */
+static bool
+own_unconfirmed_sign_up(struct ctx *c, const char *email, const char *pw,
+    const char **sub)
+{
+	struct cog_tokens t;
+	struct cog_user u;
+	const char *why = NULL;
+
+	if (cog_admin_get_user(&c->app->cog, c->a, email, &u, &why) != ERR_OK ||
+	    u.sub == NULL || u.status == NULL ||
+	    strcmp(u.status, "UNCONFIRMED") != 0)
+		return false;
+	if (cog_password_auth(&c->app->cog, c->a, email, pw, &t, &why) !=
+	    ERR_FORBIDDEN)
+		return false;
+	*sub = u.sub;
+	return true;
+}
+
 enum err
 h_auth_register(struct ctx *c)
 {
@@ -263,24 +304,29 @@ h_auth_register(struct ctx *c)
 	size_t n, i;
 	enum err e;
 
-	if ((e = take_body(c, f_register, NFIELDS(f_register), &o)) != ERR_OK ||
-	    (e = take_email(c, o, &email)) != ERR_OK ||
-	    (e = check_password(c, o, "password")) != ERR_OK)
+	if ((e = af_take_body(c, f_register, NFIELDS(f_register), &o)) != ERR_OK ||
+	    (e = af_take_email(c, o, &email)) != ERR_OK ||
+	    (e = af_check_password(c, o, "password")) != ERR_OK)
 		return e;
 	if ((name = jx_str(o, "name", &n)) != NULL)
 		for (i = 0; i < n; i++)
 			if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
 				return hc_fail(c, ERR_INVALID,
 				    "name must not contain control characters");
-	e = cog_sign_up(c->app, c->a, email, str_of(o, "password"), name,
+	e = cog_sign_up(&c->app->cog, c->a, email, af_str(o, "password"), name,
 	    &sub, &confirmed, &why);
+	if (e == ERR_EXISTS && own_unconfirmed_sign_up(c, email,
+	    af_str(o, "password"), &sub)) {
+		e = ERR_OK;             /* a repeat of this very sign-up */
+		confirmed = false;
+	}
 	if (e == ERR_EXISTS)
 		return hc_fail(c, e,
 		    "an account with this email already exists");
 	if (e == ERR_INVALID)
 		return hc_fail(c, e, why);
 	if (e != ERR_OK)
-		return idp_fail(c, e, why);
+		return af_idp_fail(c, e, why);
 	if ((ans = jx_own(c->a, json_object_new_object())) == NULL)
 		return hc_fail(c, ERR_TOO_LARGE, "the request is too large");
 	json_object_object_add(ans, "user_sub", json_object_new_string(sub));
@@ -290,6 +336,35 @@ h_auth_register(struct ctx *c)
 	return ERR_OK;
 }
 
+/*
+ * The user typed the emailed code: their email is verified.  Cognito
+ * records that itself in a pool that auto-verifies email; cognito-local
+ * does not, so where AdminGetUser still says otherwise the service sets
+ * email_verified (AdminUpdateUserAttributes).  Failures are logged: the
+ * account stays unverified (403 on /users) until the next confirmation
+ * path or an operator fixes it.
+ */
+static void
+verify_email(struct ctx *c, const char *email)
+{
+	struct cog_user u;
+	const char *why = NULL;
+	enum err e;
+
+	e = cog_admin_get_user(&c->app->cog, c->a, email, &u, &why);
+	if (e == ERR_OK && u.email_verified)
+		return;
+	if (e == ERR_OK && u.email != NULL && strcmp(u.email, email) == 0)
+		e = cog_admin_verify_email(&c->app->cog, c->a, u.username,
+		    email, &why);
+	if (e != ERR_OK)
+		log_kv(LOG_WARN, "confirmed email not marked verified",
+		    "request_id", c->req->request_id, "error", err_name(e),
+		    NULL);
+	else if (u.sub != NULL)
+		email_cache_drop(c->app->emails, u.sub);
+}
+
 enum err
 h_auth_confirm(struct ctx *c)
 {
@@ -297,13 +372,15 @@ h_auth_confirm(struct ctx *c)
 	const char *email, *why = NULL;
 	enum err e;
 
-	if ((e = take_body(c, f_confirm, NFIELDS(f_confirm), &o)) != ERR_OK ||
-	    (e = take_email(c, o, &email)) != ERR_OK ||
+	if ((e = af_take_body(c, f_confirm, NFIELDS(f_confirm), &o)) != ERR_OK ||
+	    (e = af_take_email(c, o, &email)) != ERR_OK ||
 	    (e = check_code(c, o)) != ERR_OK)
 		return e;
-	e = cog_confirm_sign_up(c->app, c->a, email, str_of(o, "code"), &why);
+	e = cog_confirm_sign_up(&c->app->cog, c->a, email, af_str(o, "code"),
+	    &why);
 	switch (e) {
 	case ERR_OK:
+		verify_email(c, email);
 		resp_empty(c->resp, 204);
 		return ERR_OK;
 	case ERR_INVALID:
@@ -312,7 +389,7 @@ h_auth_confirm(struct ctx *c)
 	case ERR_NOT_FOUND:
 		return hc_fail(c, ERR_INVALID, "the code is wrong");
 	default:
-		return idp_fail(c, e, why);
+		return af_idp_fail(c, e, why);
 	}
 }
 
@@ -322,17 +399,17 @@ h_auth_confirm(struct ctx *c)
  * identity provider lacks the call; other failures as problems.
  */
 static enum err
-email_only(struct ctx *c, enum err (*op)(struct app *, struct arena *,
+email_only(struct ctx *c, enum err (*op)(const struct cog *, struct arena *,
     const char *, const char **), const char *unsupported)
 {
 	struct json_object *o;
 	const char *email, *why = NULL;
 	enum err e;
 
-	if ((e = take_body(c, f_email, NFIELDS(f_email), &o)) != ERR_OK ||
-	    (e = take_email(c, o, &email)) != ERR_OK)
+	if ((e = af_take_body(c, f_email, NFIELDS(f_email), &o)) != ERR_OK ||
+	    (e = af_take_email(c, o, &email)) != ERR_OK)
 		return e;
-	e = op(c->app, c->a, email, &why);
+	e = op(&c->app->cog, c->a, email, &why);
 	switch (e) {
 	case ERR_OK:
 	case ERR_NOT_FOUND:             /* never tell who exists */
@@ -344,7 +421,7 @@ email_only(struct ctx *c, enum err (*op)(struct app *, struct arena *,
 	case ERR_UNSUPPORTED:
 		return hc_fail(c, e, unsupported);
 	default:
-		return idp_fail(c, e, why);
+		return af_idp_fail(c, e, why);
 	}
 }
 
@@ -353,140 +430,6 @@ h_auth_resend(struct ctx *c)
 {
 	return email_only(c, cog_resend_code,
 	    "the identity provider cannot resend codes");
-}
-
-/*
- * The caller's Users item after a login, created when missing from the
- * verified ID token (name: its claim, else GetUser's attribute, since
- * cognito-local's ID tokens carry no name).
- */
-static enum err
-ensure_user(struct ctx *c, const struct principal *id,
-    struct json_object *claims, const char *access_token)
-{
-	struct app *app = c->app;
-	struct json_object *item = NULL;
-	const char *name, *why, *owner;
-	struct cog_user u;
-	enum err e;
-
-	e = users_get(&app->ddb, c->a, app->cfg.users_table, id->email, &item);
-	if (e == ERR_OK && item == NULL) {
-		name = jx_str(claims, "name", NULL);
-		if (name == NULL && cog_get_user(app, c->a, access_token, &u,
-		    &why) == ERR_OK)
-			name = u.name;
-		e = users_ensure(&app->ddb, c->a, app->cfg.users_table,
-		    id->email, id->sub, name, &item);
-	}
-	if (e != ERR_OK)
-		return hc_fail(c, e == ERR_TOO_LARGE ? e : ERR_UNAVAILABLE,
-		    "the account's profile cannot be stored right now");
-	owner = jx_str(item, "sub", NULL);
-	if (owner != NULL && strcmp(owner, id->sub) != 0)
-		log_kv(LOG_WARN, "Users item of this email names another sub",
-		    "request_id", c->req->request_id, NULL);
-	return ERR_OK;
-}
-
-enum err
-h_auth_login(struct ctx *c)
-{
-	struct json_object *o, *id_claims, *ac_claims;
-	struct principal id, ac;
-	struct cog_tokens t;
-	const char *email, *why = NULL;
-	enum err e;
-
-	if ((e = take_body(c, f_login, NFIELDS(f_login), &o)) != ERR_OK ||
-	    (e = take_email(c, o, &email)) != ERR_OK)
-		return e;
-	e = cog_password_auth(c->app, c->a, email, str_of(o, "password"), &t,
-	    &why);
-	switch (e) {
-	case ERR_OK:
-		break;
-	case ERR_UNAUTHENTICATED:
-		return refuse(c, bad_credentials);
-	case ERR_FORBIDDEN:
-		return hc_fail(c, e, why);
-	default:
-		return idp_fail(c, e, why);
-	}
-	if ((e = verify_issued(c, t.id_token, TOKEN_USE_ID, &id,
-	    &id_claims)) != ERR_OK ||
-	    (e = verify_issued(c, t.access_token, TOKEN_USE_ACCESS, &ac,
-	    &ac_claims)) != ERR_OK)
-		return e;
-	if (id.email == NULL || strcmp(id.sub, ac.sub) != 0)
-		return hc_fail(c, ERR_UPSTREAM,
-		    "the identity provider issued inconsistent tokens");
-	if ((e = ensure_user(c, &id, id_claims, t.access_token)) != ERR_OK)
-		return e;
-	email_cache_put(c->app->emails, id.sub, id.email, email_cache_now());
-	return token_answer(c, &t, lifetime(&t, ac_claims));
-}
-
-enum err
-h_auth_refresh(struct ctx *c)
-{
-	struct json_object *o, *item, *id_claims, *ac_claims;
-	struct principal id, ac;
-	struct cog_tokens t;
-	const char *email, *sub, *why = NULL;
-	enum err e;
-
-	if ((e = take_body(c, f_refresh, NFIELDS(f_refresh), &o)) != ERR_OK ||
-	    (e = take_email(c, o, &email)) != ERR_OK)
-		return e;
-	/* An email pool's Cognito username, for the SECRET_HASH, is sub. */
-	e = users_get(&c->app->ddb, c->a, c->app->cfg.users_table, email,
-	    &item);
-	if (e != ERR_OK)
-		return hc_fail(c, e == ERR_TOO_LARGE ? e : ERR_UNAVAILABLE,
-		    "accounts cannot be looked up right now");
-	if (item == NULL || (sub = jx_str(item, "sub", NULL)) == NULL)
-		return refuse(c, bad_refresh);
-	e = cog_refresh_auth(c->app, c->a, sub, str_of(o, "refresh_token"), &t,
-	    &why);
-	if (e == ERR_UNAUTHENTICATED || e == ERR_INVALID || e == ERR_FORBIDDEN)
-		return refuse(c, bad_refresh);
-	if (e != ERR_OK)
-		return idp_fail(c, e, why);
-	if ((e = verify_issued(c, t.id_token, TOKEN_USE_ID, &id,
-	    &id_claims)) != ERR_OK ||
-	    (e = verify_issued(c, t.access_token, TOKEN_USE_ACCESS, &ac,
-	    &ac_claims)) != ERR_OK)
-		return e;
-	/* The refresh token must be this email's (cognito-local checks no
-	 * SECRET_HASH, so this is the check that holds everywhere). */
-	if (strcmp(id.sub, sub) != 0 || strcmp(ac.sub, sub) != 0)
-		return refuse(c, bad_refresh);
-	return token_answer(c, &t, lifetime(&t, ac_claims));
-}
-
-enum err
-h_auth_logout(struct ctx *c)
-{
-	struct json_object *o;
-	const char *why = NULL;
-	enum err e;
-
-	if ((e = take_body(c, f_logout, NFIELDS(f_logout), &o)) != ERR_OK)
-		return e;
-	e = cog_revoke_token(c->app, c->a, str_of(o, "refresh_token"), &why);
-	switch (e) {
-	case ERR_OK:
-		resp_empty(c->resp, 204);
-		return ERR_OK;
-	case ERR_UNAUTHENTICATED:
-	case ERR_INVALID:
-	case ERR_NOT_FOUND:
-		return hc_fail(c, ERR_INVALID, "refresh_token is not a refresh "
-		    "token of this service, or is already revoked");
-	default:
-		return idp_fail(c, e, why);
-	}
 }
 
 enum err
@@ -500,18 +443,32 @@ enum err
 h_auth_reset(struct ctx *c)
 {
 	struct json_object *o;
+	struct cog_user u;
 	const char *email, *why = NULL;
 	enum err e;
 
-	if ((e = take_body(c, f_reset, NFIELDS(f_reset), &o)) != ERR_OK ||
-	    (e = take_email(c, o, &email)) != ERR_OK ||
+	if ((e = af_take_body(c, f_reset, NFIELDS(f_reset), &o)) != ERR_OK ||
+	    (e = af_take_email(c, o, &email)) != ERR_OK ||
 	    (e = check_code(c, o)) != ERR_OK ||
-	    (e = check_password(c, o, "new_password")) != ERR_OK)
+	    (e = af_check_password(c, o, "new_password")) != ERR_OK)
 		return e;
-	e = cog_confirm_forgot_password(c->app, c->a, email, str_of(o, "code"),
-	    str_of(o, "new_password"), &why);
+	e = cog_confirm_forgot_password(&c->app->cog, c->a, email,
+	    af_str(o, "code"), af_str(o, "new_password"), &why);
+	/* A repeat of a reset that happened (its code is spent): done. */
+	if ((e == ERR_INVALID || e == ERR_NOT_FOUND ||
+	    e == ERR_UNAUTHENTICATED) &&
+	    password_is_now(c, email, af_str(o, "new_password")))
+		e = ERR_OK;
 	switch (e) {
 	case ERR_OK:
+		/* Every sign-in of the account ends (API.md "Sessions"). */
+		if (cog_admin_get_user(&c->app->cog, c->a, email, &u, &why) ==
+		    ERR_OK && u.sub != NULL)
+			af_end_all(c, u.sub, u.username, NULL);
+		else
+			log_kv(LOG_ERROR, "password reset, sign-ins not ended: "
+			    "the account cannot be read", "request_id",
+			    c->req->request_id, NULL);
 		resp_empty(c->resp, 204);
 		return ERR_OK;
 	case ERR_INVALID:
@@ -520,7 +477,7 @@ h_auth_reset(struct ctx *c)
 	case ERR_UNAUTHENTICATED:
 		return hc_fail(c, ERR_INVALID, "the code is wrong");
 	default:
-		return idp_fail(c, e, why);
+		return af_idp_fail(c, e, why);
 	}
 }
 
@@ -539,19 +496,27 @@ h_auth_change(struct ctx *c)
 		    "changing the password needs the access token, "
 		    "not the ID token");
 	}
-	if ((e = take_body(c, f_change, NFIELDS(f_change), &o)) != ERR_OK ||
-	    (e = check_password(c, o, "new_password")) != ERR_OK)
+	if ((e = af_take_body(c, f_change, NFIELDS(f_change), &o)) != ERR_OK ||
+	    (e = af_check_password(c, o, "new_password")) != ERR_OK)
 		return e;
-	e = cog_change_password(c->app, c->a, c->bearer,
-	    str_of(o, "old_password"), str_of(o, "new_password"), &why);
+	e = cog_change_password(&c->app->cog, c->a, c->bearer,
+	    af_str(o, "old_password"), af_str(o, "new_password"), &why);
 	switch (e) {
 	case ERR_OK:
+		af_end_all(c, c->who->sub, c->who->username, c->bearer);
 		resp_empty(c->resp, 204);
 		return ERR_OK;
 	case ERR_UNAUTHENTICATED:       /* Cognito: a wrong old password */
-		return hc_fail(c, ERR_INVALID, "old_password is wrong");
 	case ERR_INVALID:               /* cognito-local: the same */
-		return hc_fail(c, ERR_INVALID, "old_password is wrong, or "
+		/* A repeat of a change that happened: done, not wrong. */
+		if (c->who->username != NULL && password_is_now(c,
+		    c->who->username, af_str(o, "new_password"))) {
+			af_end_all(c, c->who->sub, c->who->username, c->bearer);
+			resp_empty(c->resp, 204);
+			return ERR_OK;
+		}
+		return hc_fail(c, ERR_INVALID, e == ERR_UNAUTHENTICATED ?
+		    "old_password is wrong" : "old_password is wrong, or "
 		    "new_password is refused by the identity provider");
 	case ERR_NOT_FOUND:             /* the account is gone */
 		resp_header(c->resp, "WWW-Authenticate", "Bearer "
@@ -559,6 +524,36 @@ h_auth_change(struct ctx *c)
 		return hc_fail(c, ERR_UNAUTHENTICATED,
 		    "the bearer token's account no longer exists");
 	default:
-		return idp_fail(c, e, why);
+		return af_idp_fail(c, e, why);
 	}
+}
+
+void
+af_end_all(struct ctx *c, const char *sub, const char *username,
+    const char *access_token)
+{
+	struct app *app = c->app;
+	const char *why = NULL;
+	int64_t va = 0;
+	enum err e;
+
+	/* Ours first: it is what refuses the tokens already issued. */
+	e = session_end_all(app->sessions, c->a, sub, false,
+	    (int64_t)time(NULL), &va);
+	if (e != ERR_OK)
+		log_kv(LOG_ERROR, "password changed, sign-ins not ended",
+		    "request_id", c->req->request_id, "error", err_name(e),
+		    NULL);
+	tcache_drop_sub(app->tok.cache, sub);
+	/* Cognito's: the refresh tokens die (cognito-local lacks both). */
+	if (access_token != NULL)
+		e = cog_global_sign_out(&app->cog, c->a, access_token, &why);
+	if ((access_token == NULL || (e != ERR_OK && e != ERR_UNSUPPORTED)) &&
+	    username != NULL)
+		e = cog_admin_global_sign_out(&app->cog, c->a, username, &why);
+	if (e != ERR_OK && e != ERR_UNSUPPORTED)
+		log_kv(LOG_WARN, "Cognito global sign-out failed; refreshes "
+		    "are refused by the service's own check", "request_id",
+		    c->req->request_id, "error", err_name(e), NULL);
+	session_wait_past(va);
 }

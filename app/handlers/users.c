@@ -7,7 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/email.h"
 #include "auth/principal.h"
+#include "auth/session.h"
+#include "auth/tcache.h"
 #include "aws/cognito.h"
 #include "core/arena.h"
 #include "core/log.h"
@@ -42,13 +45,58 @@ users_table(struct ctx *c)
 }
 
 /*
- * The Users table is keyed by email: without one nothing can be done.
- * And an item of that email must be the caller's own: an email can move
- * to another Cognito account (an account deleted outside this API, an
- * email changed in Cognito), and its old profile and plants must not
- * follow it.  A stored sub other than the caller's is a 409.  *item
- * (when item is not NULL) is the caller's Users item as read, or NULL
- * when there is none yet: callers reuse it instead of reading it again.
+ * The caller's verified email (auth/email.h: from Cognito, never from
+ * the token alone) into a copy of the principal.  fresh asks Cognito
+ * even when the answer is cached: before anything is created, so that
+ * an account deleted or unverified meanwhile never gets an item.
+ */
+static enum err
+verified_email(struct ctx *c, bool fresh)
+{
+	struct principal *p;
+	const char *email;
+	enum err e;
+
+	if (c->who == NULL)
+		return hc_fail(c, ERR_UNAVAILABLE,
+		    "the caller cannot be resolved right now");
+	if (fresh)
+		email_cache_drop(c->app->emails, c->who->sub);
+	e = email_resolve(c->app->emails, &c->app->cog, c->a, c->who->sub,
+	    &email);
+	switch (e) {
+	case ERR_OK:
+		break;
+	case ERR_FORBIDDEN:
+		return hc_fail(c, e, "the account's email is not verified; "
+		    "confirm it with the code that was emailed first");
+	case ERR_UNAUTHENTICATED:
+		resp_header(c->resp, "WWW-Authenticate",
+		    "Bearer realm=\"growvrd\", error=\"invalid_token\"");
+		return hc_fail(c, e, "the bearer token's account no longer "
+		    "exists");
+	case ERR_TOO_LARGE:
+		return hc_fail(c, e, "the request is too large");
+	default:
+		return hc_fail(c, ERR_UNAVAILABLE,
+		    "the caller's email cannot be resolved right now");
+	}
+	if ((p = arena_alloc(c->a, sizeof(*p))) == NULL)
+		return hc_fail(c, ERR_TOO_LARGE, "the request is too large");
+	*p = *c->who;
+	p->email = email;
+	c->who = p;
+	return ERR_OK;
+}
+
+/*
+ * The Users table is keyed by a verified email: without one nothing can
+ * be done (403).  And an item of that email must be the caller's own: an
+ * email can move to another Cognito account (an account deleted outside
+ * this API), and its old profile and plants must not follow it.  A
+ * stored sub other than the caller's is a 409.  *item (when item is not
+ * NULL) is the caller's Users item as read, or NULL when there is none
+ * yet: callers reuse it instead of reading it again.
  */
 static enum err
 need_email(struct ctx *c, struct json_object **item_out)
@@ -57,9 +105,8 @@ need_email(struct ctx *c, struct json_object **item_out)
 	const char *sub;
 	enum err e;
 
-	if (c->who == NULL || c->who->email == NULL)
-		return hc_fail(c, ERR_UNAVAILABLE,
-		    "the caller's email cannot be resolved right now");
+	if ((e = verified_email(c, false)) != ERR_OK)
+		return e;
 	e = users_get(&c->app->ddb, c->a, users_table(c), c->who->email,
 	    &item);
 	if (e != ERR_OK)
@@ -71,6 +118,27 @@ need_email(struct ctx *c, struct json_object **item_out)
 	if (item_out != NULL)
 		*item_out = item;
 	return ERR_OK;
+}
+
+/*
+ * Create the caller's missing Users item, after asking Cognito afresh
+ * that the account exists and its email is still this verified one.
+ */
+static enum err
+create_item(struct ctx *c, struct json_object **item)
+{
+	const char *email = c->who->email;
+	enum err e;
+
+	if ((e = verified_email(c, true)) != ERR_OK)
+		return e;
+	if (strcmp(email, c->who->email) != 0)
+		return hc_fail(c, ERR_CONFLICT, "the account's email changed "
+		    "during the request; try again");
+	e = users_ensure(&c->app->ddb, c->a, users_table(c), c->who->email,
+	    c->who->sub, NULL, item);
+	return e == ERR_OK ? e : store_fail(c, e,
+	    "profiles cannot be stored right now");
 }
 
 /* "field why" as the problem detail. */
@@ -102,11 +170,8 @@ h_users_get(struct ctx *c)
 
 	if ((e = need_email(c, &item)) != ERR_OK)
 		return e;
-	if (item == NULL)
-		e = users_ensure(&c->app->ddb, c->a, users_table(c),
-		    c->who->email, c->who->sub, NULL, &item);
-	if (e != ERR_OK)
-		return store_fail(c, e, "profiles cannot be read right now");
+	if (item == NULL && (e = create_item(c, &item)) != ERR_OK)
+		return e;
 	return answer_profile(c, item);
 }
 
@@ -127,11 +192,9 @@ h_users_patch(struct ctx *c)
 		return e;
 	if (!users_check_patch(body, c->who->email, c->who->sub, &why, &field))
 		return invalid(c, field, why);
-	if (item == NULL)
-		e = users_ensure(&c->app->ddb, c->a, users_table(c),
-		    c->who->email, c->who->sub, NULL, NULL);
-	if (e == ERR_OK)
-		e = users_patch(&c->app->ddb, c->a, users_table(c),
+	if (item == NULL && (e = create_item(c, NULL)) != ERR_OK)
+		return e;
+	e = users_patch(&c->app->ddb, c->a, users_table(c),
 		    c->who->email, body, conditional ? version : -1, &item);
 	if (e == ERR_PRECONDITION)
 		return conditional ?
@@ -144,31 +207,57 @@ h_users_patch(struct ctx *c)
 	return answer_profile(c, item);
 }
 
+/*
+ * DELETE /users/me.  Data first, then the Cognito user, then the mark
+ * that refuses every old token on every worker (auth/session.h): a
+ * failure before the mark leaves an account that can still repeat the
+ * (idempotent) DELETE; a repeat whose account Cognito no longer knows
+ * only writes the mark.  The Users item is never recreated: creating one
+ * asks Cognito afresh (create_item).
+ */
 enum err
 h_users_delete(struct ctx *c)
 {
-	const char *username;
+	struct app *app = c->app;
+	const char *username, *email;
+	bool gone = false;
 	enum err e;
 
-	if ((e = need_email(c, NULL)) != ERR_OK)
+	e = email_resolve(app->emails, &app->cog, c->a, c->who->sub, &email);
+	if (e == ERR_UNAUTHENTICATED)
+		gone = true;
+	else if ((e = need_email(c, NULL)) != ERR_OK)
 		return e;
-	/* Data first, the sign-in last: a failure leaves an account that
-	 * can still sign in and repeat the (idempotent) DELETE. */
-	e = users_delete(&c->app->ddb, c->a, users_table(c),
-	    c->app->cfg.subscriptions_table, c->who->email, c->who->sub);
-	if (e != ERR_OK)
-		return store_fail(c, e, "the account cannot be deleted right "
-		    "now; try again");
-	/* The token's Cognito username; in an email pool that is the sub. */
-	username = c->who->username != NULL ? c->who->username : c->who->sub;
-	e = cog_admin_delete_user(c->app, c->a, username);
-	if (e != ERR_OK && e != ERR_NOT_FOUND) {
-		log_kv(LOG_WARN, "account data deleted, sign-in not",
+	if (!gone) {
+		e = users_delete(&app->ddb, c->a, users_table(c),
+		    app->cfg.subscriptions_table, c->who->email, c->who->sub);
+		if (e != ERR_OK)
+			return store_fail(c, e, "the account cannot be deleted "
+			    "right now; try again");
+		/* The token's Cognito username; an email pool's is sub. */
+		username = c->who->username != NULL ? c->who->username :
+		    c->who->sub;
+		e = cog_admin_delete_user(&app->cog, c->a, username);
+		if (e != ERR_OK && e != ERR_NOT_FOUND) {
+			log_kv(LOG_WARN, "account data deleted, sign-in not",
+			    "request_id", c->req->request_id, "error",
+			    err_name(e), NULL);
+			/* ERR_INTERNAL: no credentials; a dependency too. */
+			return hc_fail(c, ERR_UNAVAILABLE, "the account's sign-in "
+			    "cannot be deleted right now; try again");
+		}
+	}
+	e = session_end_all(app->sessions, c->a, c->who->sub, true,
+	    (int64_t)time(NULL), NULL);
+	email_cache_drop(app->emails, c->who->sub);
+	tcache_drop_sub(app->tok.cache, c->who->sub);
+	if (e != ERR_OK) {
+		log_kv(LOG_WARN, "account deleted, its tokens not yet refused",
 		    "request_id", c->req->request_id, "error", err_name(e),
 		    NULL);
-		return hc_fail(c, e == ERR_INTERNAL ? ERR_INTERNAL :
-		    ERR_UNAVAILABLE, "the account's sign-in cannot be deleted "
-		    "right now; try again");
+		return hc_fail(c, e == ERR_TOO_LARGE ? e : ERR_UNAVAILABLE,
+		    "the account's deletion cannot be finished right now; "
+		    "try again");
 	}
 	resp_empty(c->resp, 204);
 	return ERR_OK;

@@ -10,8 +10,11 @@
 
 #include "auth/email.h"
 #include "auth/jwks.h"
+#include "auth/session.h"
+#include "auth/tcache.h"
 #include "aws/aws.h"
 #include "aws/secrets.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "net/httpc.h"
 #include "store/cursor.h"
@@ -70,6 +73,37 @@ open_catalog(const struct config *cfg)
 	    ctl[0] != '\0' ? ctl : NULL);
 }
 
+/*
+ * The key of list cursors' MACs: GROWVRD_CURSOR_KEY (at least
+ * LIM_CURSOR_KEY_MIN bytes), else the app client's secret.  Without either
+ * the worker refuses to start: a key derived from a constant would let
+ * anyone forge cursors.
+ */
+static bool
+set_cursor_key(struct app *app)
+{
+	const char *k = getenv("GROWVRD_CURSOR_KEY");
+
+	if (k != NULL && *k != '\0') {
+		if (strlen(k) < LIM_CURSOR_KEY_MIN) {
+			log_kv(LOG_ERROR, "GROWVRD_CURSOR_KEY is too short; "
+			    "refusing to start", "hint", "use 32 random bytes, "
+			    "e.g. openssl rand -hex 32", NULL);
+			return false;
+		}
+	} else if (app->cfg.client_secret != NULL &&
+	    app->cfg.client_secret[0] != '\0')
+		k = app->cfg.client_secret;
+	else {
+		log_kv(LOG_ERROR, "no key for list cursors; refusing to start",
+		    "hint", "set GROWVRD_CURSOR_KEY or COGNITO_CLIENT_SECRET",
+		    NULL);
+		return false;
+	}
+	cursor_set_key(k, strlen(k));
+	return true;
+}
+
 bool
 app_open(struct app *app)
 {
@@ -99,17 +133,18 @@ app_open(struct app *app)
 	app->tok.issuer = app->cfg.issuer;
 	app->tok.client_id = app->cfg.client_id;
 	app->tok.jwks = app->jwks;
+	app->tok.cache = tcache_new();
 	app->emails = email_cache_new();
 	app->ddb.aws = app->aws;
 	app->ddb.endpoint = app->cfg.dynamodb_endpoint;
 	app->catalog = open_catalog(&app->cfg);
-	{
-		const char *k = getenv("GROWVRD_CURSOR_KEY");
-		if (k == NULL || *k == '\0')
-			k = app->cfg.client_secret;
-		cursor_set_key(k, strlen(k));
-	}
-	return true;
+	app->cog.aws = app->aws;
+	app->cog.endpoint = app->cfg.cognito_endpoint;
+	app->cog.client_id = app->cfg.client_id;
+	app->cog.client_secret = app->cfg.client_secret;
+	app->cog.user_pool_id = app->cfg.user_pool_id;
+	app->sessions = sessions_new(&app->ddb, app->cfg.users_table);
+	return set_cursor_key(app);
 }
 
 void
@@ -117,6 +152,8 @@ app_close(struct app *app)
 {
 	catalog_sync_free(app->catalog);
 	email_cache_free(app->emails);
+	tcache_free(app->tok.cache);
+	sessions_free(app->sessions);
 	plans_free(app->plans);
 	if (app->jwks != NULL)
 		jwks_free(app->jwks);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "auth/token.h"
+#include "aws/cognito.h"
 #include "aws/ddb.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -28,6 +29,7 @@ struct aws;
 struct jwks;
 struct email_cache;
 struct principal;
+struct sessions;
 struct plans;
 struct catalog_sync;
 
@@ -40,7 +42,9 @@ struct app {
 	struct ddb     ddb;
 	struct jwks   *jwks;          /* the pool's keys (never NULL) */
 	struct token_config tok;      /* issuer, client id, jwks */
-	struct email_cache *emails;   /* sub -> email for access tokens */
+	struct cog     cog;           /* the Cognito client's settings */
+	struct email_cache *emails;   /* sub -> verified email */
+	struct sessions *sessions;    /* sign-outs (auth/session.h) */
 	struct plans  *plans;         /* conf/plans.json, checked at start */
 	struct catalog_sync *catalog; /* the host's catalog snapshot, or NULL
 	                                 (no usable GROWVRD_CACHE_DIR) */

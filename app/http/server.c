@@ -5,7 +5,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "auth/email.h"
+#include "auth/session.h"
 #include "auth/token.h"
 #include "aws/aws.h"
 #include "core/arena.h"
@@ -55,6 +55,7 @@ authenticate(struct ctx *c, enum route_auth need)
 {
 	static const char prefix[] = "Bearer ";
 	const char *h = c->req->authorization, *tok, *why = NULL;
+	const char *failed = "jwks";
 	struct principal *p;
 	enum err e;
 
@@ -76,6 +77,12 @@ authenticate(struct ctx *c, enum route_auth need)
 		e = token_verify(&c->app->tok, c->a, tok, strlen(tok),
 		    TOKEN_USE_ANY, token_now(), p, NULL, &why);
 	}
+	/* Sign-outs and deletions (auth/session.h), on every worker. */
+	if (e == ERR_OK) {
+		e = session_check(c->app->sessions, c->a, p, session_now_ms(),
+		    c->req->method != M_GET && c->req->method != M_HEAD, &why);
+		failed = "dynamodb";    /* the sign-out record's table */
+	}
 	if (e == ERR_UNAUTHENTICATED) {
 		resp_header(c->resp, "WWW-Authenticate",
 		    "Bearer realm=\"growvrd\", error=\"invalid_token\"");
@@ -86,27 +93,15 @@ authenticate(struct ctx *c, enum route_auth need)
 	}
 	if (e != ERR_OK) {
 		c->detail = "tokens cannot be checked right now";
-		auth_dependency = "jwks";
+		auth_dependency = failed;
 		return e == ERR_TOO_LARGE ? e : ERR_UNAVAILABLE;
-	}
-	if (p->email == NULL && (e = email_resolve(c->app, c->a, p, tok)) !=
-	    ERR_OK && e != ERR_UNSUPPORTED) {
-		if (e == ERR_UNAUTHENTICATED) {
-			/* Cognito no longer knows the token (revoked). */
-			resp_header(c->resp, "WWW-Authenticate",
-			    "Bearer realm=\"growvrd\", error=\"invalid_token\"");
-			c->detail = "the bearer token is invalid or expired";
-			return e;
-		}
-		c->detail = "the caller's account cannot be looked up right now";
-		return ERR_UNAVAILABLE;
 	}
 	if (need == AUTH_ADMIN && !p->is_admin) {
 		c->detail = "this route is for administrators";
 		return ERR_FORBIDDEN;
 	}
 	c->who = p;
-	c->bearer = tok;        /* for ChangePassword and GetUser only */
+	c->bearer = tok;        /* for ChangePassword and sign-outs only */
 	return ERR_OK;
 }
 

@@ -1,20 +1,16 @@
 /*
- * fuzz_jwt.c - libFuzzer harness for token_verify: arbitrary bytes as a
- * bearer token, against a fixed JWKS (one RSA-2048 key, kid "fuzz1",
- * one EC key, kid "ec1") and a fixed clock.  Seeds in corpus/jwt/ are
+ * fuzz_jwt.c - libFuzzer harness for token_verify (and the refresh-token
+ * reader session_refresh_signin): arbitrary bytes as a bearer token,
+ * against a fixed JWKS (one RSA-2048 key, kid "fuzz1", one EC key, kid
+ * "ec1") and a fixed clock.  Seeds in corpus/jwt/ are
  * tokens signed with the private half of that key (thrown away), so the
  * fuzzer starts from tokens that reach the claim checks.
  *
- * Build and run (from the repository root):
+ * Build and run (from the repository root; the harness links the
+ * library, like every fuzzer):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iapp \
- *       $(pkg-config --cflags json-c) tests/fuzz/fuzz_jwt.c \
- *       app/auth/token.c app/auth/jwks.c app/json/jx.c app/net/httpc.c \
- *       app/core/arena.c app/core/buf.c app/core/crypt.c app/core/err.c \
- *       app/core/log.c app/core/str.c app/core/xalloc.c \
- *       $(pkg-config --libs libjwt json-c openssl libcurl) \
- *       -o build/fuzz_jwt
- *   build/fuzz_jwt -max_len=17000 -max_total_time=60 tests/fuzz/corpus/jwt
+ *   make FUZZ=1 CC=clang fuzzers
+ *   build/fuzz/fuzz_jwt -max_len=17000 -max_total_time=60 tests/fuzz/corpus/jwt
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +18,7 @@
 #include <string.h>
 
 #include "auth/jwks.h"
+#include "auth/session.h"
 #include "auth/token.h"
 #include "core/arena.h"
 #include "core/limits.h"
@@ -46,7 +43,7 @@ static const char jwks_text[] =
 static struct jwks *jwks;
 static struct token_config cfg = {
 	"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Fuzz",
-	"fuzzclient", NULL
+	"fuzzclient", NULL, NULL
 };
 
 int
@@ -82,6 +79,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else if (why == NULL || p.sub != NULL || e == ERR_INTERNAL) {
 		abort();
+	}
+	/* The same bytes as a refresh token (auth/session.h), NUL-ended. */
+	{
+		char *s = malloc(size + 1);
+		int64_t t;
+
+		if (s == NULL)
+			abort();
+		memcpy(s, data, size);
+		s[size] = '\0';
+		(void)session_refresh_signin(s, &t);
+		free(s);
 	}
 	arena_free(a);
 	return 0;

@@ -296,24 +296,52 @@ def token_claims(token):
         payload + "=" * (-len(payload) % 4)))
 
 
-def confirmed_user(prefix, password):
-    """A new confirmed cognito-local user (signed up and confirmed
-    directly, bypassing the service) and its tokens: a dict with email,
-    id_token, access_token, refresh_token and sub."""
+def confirmed_user(prefix, password, verified=True):
+    """A new confirmed cognito-local user and its tokens: a dict with
+    email, id_token, access_token, refresh_token and sub.  Signed up at
+    cognito-local directly; with verified, confirmed the way a person who
+    typed the emailed code is (the code through POST
+    /api/v1/auth/confirm, which leaves the email verified); otherwise
+    confirmed by an administrator (AdminConfirmSignUp), which leaves the
+    email unverified."""
     email = unique_email(prefix)
     status, out = cognito_call("SignUp", {
         "ClientId": env("COGNITO_CLIENT_ID"), "Username": email,
         "Password": password, "SecretHash": secret_hash(email),
         "UserAttributes": [{"Name": "email", "Value": email}]})
     expect(status == 200, "SignUp failed: %r" % out)
-    status, out = cognito_call("AdminConfirmSignUp", {
-        "UserPoolId": env("COGNITO_USER_POOL_ID"), "Username": email})
-    expect(status == 200, "AdminConfirmSignUp failed: %r" % out)
+    if verified:
+        code = (cognito_user(email) or {}).get("ConfirmationCode")
+        expect(code, "no confirmation code stored for %s" % email)
+        r = post("/api/v1/auth/confirm", json={"email": email, "code": code})
+        expect(r.status == 204, "confirm of %s: %d %r" % (email, r.status,
+                                                         r.body[:200]))
+    else:
+        status, out = cognito_call("AdminConfirmSignUp", {
+            "UserPoolId": env("COGNITO_USER_POOL_ID"), "Username": email})
+        expect(status == 200, "AdminConfirmSignUp failed: %r" % out)
     t = cognito_tokens(email, password)
     return {"email": email, "id_token": t["IdToken"],
             "access_token": t["AccessToken"],
             "refresh_token": t.get("RefreshToken"),
             "sub": token_claims(t["IdToken"])["sub"]}
+
+
+def refused_soon(method, path, token, json=None, within=10.0):
+    """Poll until a bearer request is refused with 401 invalid_token.
+    API.md "Sessions": within 2 s on every worker (each worker re-reads
+    the sign-out record after 1 s); the poll allows more on a busy
+    machine, as tests must."""
+    deadline = time.monotonic() + within
+    while True:
+        r = request(method, path, json=json, token=token)
+        if r.status == 401:
+            expect("invalid_token" in r.headers.get("WWW-Authenticate", ""),
+                   "%s %s: 401 without invalid_token" % (method, path))
+            return r
+        expect(time.monotonic() < deadline, "%s %s still answers %d" % (
+            method, path, r.status))
+        time.sleep(0.2)
 
 
 def unique_email(prefix="t"):

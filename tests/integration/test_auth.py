@@ -164,7 +164,9 @@ def register_with_invalid_email_is_400():
 def register_twice_is_409():
     email = unique_email("dup")
     expect_status(register(email), 201)
-    r = register(email)
+    # another sign-up of the email (another password: not a repeat of
+    # the first, which is answered as the first was; test_sessions.py)
+    r = register(email, password="Other-Leaf-43")
     expect_problem(r, 409)
     expect_no_cognito_text(r)
 
@@ -173,7 +175,7 @@ def register_twice_is_409():
 def register_same_email_in_other_case_is_409():
     email = unique_email("case")
     expect_status(register(email), 201)
-    expect_problem(register(email.upper()), 409)
+    expect_problem(register(email.upper(), password="Other-Leaf-43"), 409)
 
 
 @test
@@ -381,6 +383,18 @@ def expired_token_is_401_invalid_token():
     r = bearer_route(sign_local(claims))
     expect(r.status != 401, "re-signed valid token refused: %d %s"
            % (r.status, r.body[:200]))
+
+
+@test
+def access_token_whose_scope_is_an_array_is_401():
+    email, password = new_user()
+    claims = claims_of(login(email, password)["access_token"])
+    expect(isinstance(claims.get("scope"), str), "Cognito's scope: string")
+    # a valid re-signed token passes; the same with scope as an array not
+    expect(bearer_route(sign_local(claims)).status != 401,
+           "re-signed token refused")
+    claims["scope"] = claims["scope"].split(" ")
+    expect_invalid_token(bearer_route(sign_local(claims)))
 
 
 # ------------------------------------------------------ refresh and logout

@@ -13,6 +13,7 @@ import threading
 import urllib.parse
 
 from harness import (cognito_call, cognito_tokens, cognito_user, delete, env,
+                     refused_soon,
                      expect, expect_eq, expect_problem, expect_status, get,
                      patch, post, put, request, request_id, run, secret_hash,
                      test, unique_email)
@@ -30,6 +31,16 @@ ENTRY_FIELDS = {"plant_id", "nickname", "location", "acquired",
 FREQ = {"p001": 14, "p002": 7, "p003": 7, "p004": 3}
 
 
+def confirm_by_code(email):
+    """Confirm email the way its holder does: the emailed code (read from
+    cognito-local's store) through POST /api/v1/auth/confirm, which
+    leaves the email verified."""
+    code = (cognito_user(email) or {}).get("ConfirmationCode")
+    expect(code, "no confirmation code stored for %s" % email)
+    expect_status(post("/api/v1/auth/confirm",
+                       json={"email": email, "code": code}), 204)
+
+
 class User:
     """A confirmed cognito-local user and its tokens."""
 
@@ -40,13 +51,11 @@ class User:
             "Password": PASSWORD, "SecretHash": secret_hash(self.email),
             "UserAttributes": [{"Name": "email", "Value": self.email}]})
         expect(status == 200, "SignUp failed: %r" % out)
-        status, out = cognito_call("AdminConfirmSignUp", {
-            "UserPoolId": env("COGNITO_USER_POOL_ID"),
-            "Username": self.email})
-        expect(status == 200, "AdminConfirmSignUp failed: %r" % out)
+        confirm_by_code(self.email)
         t = cognito_tokens(self.email, PASSWORD)
         self.id_token = t["IdToken"]
         self.access_token = t["AccessToken"]
+        self.refresh_token = t.get("RefreshToken")
         self.sub = claims(self.id_token)["sub"]
 
 
@@ -587,22 +596,104 @@ def delete_me_removes_profile_subscriptions_and_sign_in():
         "AuthParameters": {"USERNAME": u.email, "PASSWORD": PASSWORD,
                            "SECRET_HASH": secret_hash(u.email)}})
     expect(status != 200, "login still works: %r" % out)
-    # the still-unexpired token finds no subscriptions and no plants
-    r = get("/api/v1/subscriptions", token=u.id_token)
+    # API.md "Sessions": a deleted account stays deleted; its
+    # still-unexpired tokens (ID and access) are refused on every bearer
+    # route and recreate nothing.
+    for tok in (u.id_token, u.access_token):
+        for method, path, body in (
+                ("GET", ME, None), ("GET", MINE, None),
+                ("PATCH", ME, {"name": "back"}),
+                ("PUT", MINE + "/p001", None),
+                ("GET", "/api/v1/subscriptions", None),
+                ("POST", "/api/v1/subscriptions",
+                 {"plan": "subscriber", "billing_period": "monthly"}),
+                ("GET", "/api/v1/entitlements", None)):
+            expect_problem(refused_soon(method, path, tok, json=body), 401)
+    # the same email signs up again: a fresh profile, nothing of the old
+    status, out = cognito_call("SignUp", {
+        "ClientId": env("COGNITO_CLIENT_ID"), "Username": u.email,
+        "Password": PASSWORD, "SecretHash": secret_hash(u.email),
+        "UserAttributes": [{"Name": "email", "Value": u.email}]})
+    expect(status == 200, "SignUp again failed: %r" % out)
+    confirm_by_code(u.email)
+    t = cognito_tokens(u.email, PASSWORD)
+    r = get(ME, token=t["IdToken"])
     expect_status(r, 200)
-    expect_eq(r.json["items"], [], "subscriptions")
-    expect_eq(get(MINE, token=u.id_token).json["items"], [], "plants")
-    # and a GET of the profile starts a fresh one
-    p = profile(u).json
-    expect_eq((p["name"], p["version"]), (None, 1), "fresh profile")
+    expect_eq((r.json["name"], r.json["version"]), (None, 1),
+              "fresh profile")
+    expect_eq(get(MINE, token=t["IdToken"]).json["items"], [], "plants")
+    expect_eq(get("/api/v1/subscriptions", token=t["IdToken"]).json["items"],
+              [], "subscriptions")
 
 
 @test
-def delete_me_is_repeatable():
+def delete_me_twice_the_second_is_refused():
     u = User("deletetwice")
     profile(u)
     expect_status(delete(ME, token=u.id_token), 204)
-    expect_status(delete(ME, token=u.id_token), 204)
+    # the first DELETE ended every sign-in: the token is dead
+    refused_soon("DELETE", ME, u.id_token)
+
+
+@test
+def unverified_email_is_403_on_users_routes_and_creates_nothing():
+    email = unique_email("unverified")
+    status, out = cognito_call("SignUp", {
+        "ClientId": env("COGNITO_CLIENT_ID"), "Username": email,
+        "Password": PASSWORD, "SecretHash": secret_hash(email),
+        "UserAttributes": [{"Name": "email", "Value": email}]})
+    expect(status == 200, "SignUp failed: %r" % out)
+    # an administrator's confirmation leaves the email unverified
+    status, out = cognito_call("AdminConfirmSignUp", {
+        "UserPoolId": env("COGNITO_USER_POOL_ID"), "Username": email})
+    expect(status == 200, "AdminConfirmSignUp failed: %r" % out)
+    t = cognito_tokens(email, PASSWORD)
+    for tok in (t["IdToken"], t["AccessToken"]):
+        for method, path in (("GET", ME), ("PATCH", ME), ("GET", MINE),
+                             ("PUT", MINE + "/p001"), ("DELETE", ME)):
+            expect_problem(request(method, path, json={} if method in (
+                "PATCH",) else None, token=tok), 403)
+    # login through the service signs in, but creates no Users item
+    r = post("/api/v1/auth/login", json={"email": email,
+                                         "password": PASSWORD})
+    expect_status(r, 200)
+    expect_problem(get(ME, token=r.json["id_token"]), 403)
+
+
+@test
+def a_squatted_email_does_not_lock_out_its_owner():
+    owner, squatter = User("owner"), User("squatter")
+    expect_status(get(ME, token=owner.id_token), 200)
+    # the squatter changes their email in Cognito to the owner's; the
+    # pool (or, on cognito-local, the service's own check) keeps the
+    # change unverified
+    status, out = cognito_call("UpdateUserAttributes", {
+        "AccessToken": squatter.access_token,
+        "UserAttributes": [{"Name": "email", "Value": owner.email}]})
+    t = cognito_tokens(owner.email, PASSWORD) if False else None
+    # the squatter's next tokens may name the owner's email (cognito-local
+    # applies the change at once and its ID token says verified)
+    status2, out2 = cognito_call("InitiateAuth", {
+        "AuthFlow": "REFRESH_TOKEN_AUTH",
+        "ClientId": env("COGNITO_CLIENT_ID"),
+        "AuthParameters": {"REFRESH_TOKEN": squatter.refresh_token,
+                           "SECRET_HASH": secret_hash(squatter.sub)}})
+    tokens = [squatter.id_token, squatter.access_token]
+    if status2 == 200:
+        tokens += [out2["AuthenticationResult"]["IdToken"],
+                   out2["AuthenticationResult"]["AccessToken"]]
+    for tok in tokens:
+        r = get(ME, token=tok)
+        expect(r.status in (200, 403), "squatter: %d" % r.status)
+        if r.status == 200:
+            expect_eq(r.json["email"], squatter.email, "squatter's own")
+    # the owner is never locked out
+    r = get(ME, token=owner.id_token)
+    expect_status(r, 200)
+    expect_eq(r.json["sub"], owner.sub, "owner's profile")
+    expect_status(patch(ME, json={"name": "Owner"}, token=owner.id_token),
+                  200)
+    del status, out, t
 
 
 @test
@@ -631,8 +722,7 @@ def an_email_reused_by_another_account_does_not_inherit_the_profile():
         "Password": PASSWORD, "SecretHash": secret_hash(a.email),
         "UserAttributes": [{"Name": "email", "Value": a.email}]})
     expect(status == 200, "SignUp again failed: %r" % out)
-    cognito_call("AdminConfirmSignUp", {
-        "UserPoolId": env("COGNITO_USER_POOL_ID"), "Username": a.email})
+    confirm_by_code(a.email)
     t = cognito_tokens(a.email, PASSWORD)
     expect(claims(t["IdToken"])["sub"] != a.sub, "a new sub")
     for r in (get(ME, token=t["IdToken"]), get(MINE, token=t["IdToken"]),

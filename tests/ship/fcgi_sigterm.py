@@ -94,6 +94,8 @@ class Worker:
                "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
                "COGNITO_ENDPOINT": "http://127.0.0.1:9",
+               # the worker refuses to start without a cursor key
+               "GROWVRD_CURSOR_KEY": "ship-test-cursor-key-not-secret",
                "GROWVRD_LOG_LEVEL": "warn"}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
             if k in os.environ:

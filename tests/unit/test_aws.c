@@ -87,7 +87,7 @@ call(struct aws *aws, struct arena *a, const char *endpoint,
     struct aws_result *res)
 {
 	struct aws_call c = { endpoint, "dynamodb", DDB_TARGET, DDB_CT,
-	    "{\"TableName\":\"t\"}", 16, false };
+	    "{\"TableName\":\"t\"}", 16, false, false };
 
 	return aws_json_call(aws, a, &c, res);
 }
@@ -511,7 +511,7 @@ test_aws_misc(void)
 	char url[128], v[512];
 	struct aws_call uc = { NULL, "cognito-idp",
 	    "AWSCognitoIdentityProviderService.InitiateAuth",
-	    "application/x-amz-json-1.1", "{}", 2, true };
+	    "application/x-amz-json-1.1", "{}", 2, true, false };
 
 	CASE("aws_new refuses a bad region or attempt count");
 	CHECK(aws_new(&bad, http) == NULL);
@@ -674,7 +674,7 @@ test_aws_deadline(void)
 	{
 		struct aws_call cc = { f->url, "cognito-idp",
 		    "AWSCognitoIdentityProviderService.GetUser",
-		    "application/x-amz-json-1.1", "{}", 2, true };
+		    "application/x-amz-json-1.1", "{}", 2, true, false };
 		CHECK(aws_json_call(aws, a, &cc, &res) == ERR_UNAVAILABLE);
 		CHECK(res.attempts == 3 && res.replayed);
 	}
@@ -801,6 +801,69 @@ test_ddb_request_rules(void)
 	arena_free(a);
 }
 
+/* A call that changes state and must not be repeated once it arrived. */
+static enum err
+call_once(struct aws *aws, struct arena *a, const char *endpoint,
+    struct aws_result *res)
+{
+	struct aws_call c = { endpoint, "cognito-idp",
+	    "AWSCognitoIdentityProviderService.ChangePassword",
+	    "application/x-amz-json-1.1", "{}", 2, true, true };
+
+	return aws_json_call(aws, a, &c, res);
+}
+
+static void
+test_aws_once(void)
+{
+	struct arena *a = arena_new(LIM_ARENA_MAX);
+	struct aws_result res;
+	struct aws *aws;
+	struct fake *f;
+	char url[64];
+
+	env_creds();
+	aws = new_aws(150, 3);
+
+	CASE("once: a 5xx is not repeated; the outcome is unknown");
+	f = fake_start(h_503, NULL);
+	CHECK(call_once(aws, a, f->url, &res) == ERR_UNAVAILABLE);
+	CHECK(res.attempts == 1 && res.outcome_unknown);
+	CHECK(atomic_load(&f->requests) == 1);
+	fake_stop(f);
+	END_CASE();
+
+	CASE("once: a timeout is not repeated; the outcome is unknown");
+	f = fake_start(h_hang, NULL);
+	CHECK(call_once(aws, a, f->url, &res) == ERR_UNAVAILABLE);
+	CHECK(res.attempts == 1 && res.timed_out && res.outcome_unknown);
+	fake_stop(f);
+	END_CASE();
+
+	CASE("once: throttling did nothing, so it is repeated");
+	f = fake_start(h_throttle_once, NULL);
+	CHECK(call_once(aws, a, f->url, &res) == ERR_OK);
+	CHECK(res.attempts == 2 && !res.outcome_unknown);
+	fake_stop(f);
+	END_CASE();
+
+	CASE("once: a refused connection never arrived, so it is repeated");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_closed_port());
+	CHECK(call_once(aws, a, url, &res) == ERR_UNAVAILABLE);
+	CHECK(res.attempts == 3 && !res.outcome_unknown);
+	END_CASE();
+
+	CASE("once: a refusal (4xx) is an answer, not unknown");
+	f = fake_start(h_ccf, NULL);
+	CHECK(call_once(aws, a, f->url, &res) == ERR_UPSTREAM);
+	CHECK(res.attempts == 1 && !res.outcome_unknown);
+	fake_stop(f);
+	END_CASE();
+
+	aws_free(aws);
+	arena_free(a);
+}
+
 int
 main(void)
 {
@@ -816,6 +879,7 @@ main(void)
 	test_aws_misc();
 	test_aws_deadline();
 	test_ddb_request_rules();
+	test_aws_once();
 	httpc_free(http);
 	httpc_global_cleanup();
 	return harness_done();

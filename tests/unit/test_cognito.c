@@ -18,7 +18,6 @@
 #include "core/log.h"
 #include "fake_http.h"
 #include "harness.h"
-#include "http/ctx.h"
 #include "json/jx.h"
 #include "net/httpc.h"
 
@@ -332,26 +331,33 @@ rand_low(void *ctx)
 	return 0.0;
 }
 
+/* The client under test and the email cache it feeds. */
+struct app {
+	struct cog          g;
+	struct email_cache *emails;
+};
+
 static void
 app_init(struct app *app, const char *url)
 {
 	struct aws_config ac = { "us-east-1", 500, 2000, 3 };
 
 	memset(app, 0, sizeof(*app));
-	app->cfg.cognito_endpoint = (char *)url;
-	app->cfg.client_id = (char *)CLIENT_ID;
-	app->cfg.client_secret = (char *)SECRET;
-	app->cfg.user_pool_id = (char *)"us-east-1_TEST";
-	app->aws = aws_new(&ac, http);
-	if (app->aws != NULL)
-		retry_set_hooks(aws_retry(app->aws), no_sleep, rand_low, NULL);
+	app->g.endpoint = url;
+	app->g.client_id = CLIENT_ID;
+	app->g.client_secret = SECRET;
+	app->g.user_pool_id = "us-east-1_TEST";
+	app->g.aws = aws_new(&ac, http);
+	if (app->g.aws != NULL)
+		retry_set_hooks(aws_retry(app->g.aws), no_sleep, rand_low,
+		    NULL);
 	app->emails = email_cache_new();
 }
 
 static void
 app_done(struct app *app)
 {
-	aws_free(app->aws);
+	aws_free(app->g.aws);
 	email_cache_free(app->emails);
 }
 
@@ -397,7 +403,7 @@ test_operations(void)
 
 	CASE("SignUp: unsigned, SecretHash over the email, attributes");
 	answer(200, "{\"UserConfirmed\":false,\"UserSub\":\"" SUB "\"}");
-	CHECK(cog_sign_up(&app, a, "user@example.com", "Abcdef1!", "Ann",
+	CHECK(cog_sign_up(&app.g, a, "user@example.com", "Abcdef1!", "Ann",
 	    &sub, &conf, &why) == ERR_OK);
 	CHECK_STR(sub, SUB);
 	req = last_request(f, a, target, sizeof(target), &sig);
@@ -411,14 +417,14 @@ test_operations(void)
 
 	CASE("InitiateAuth: SECRET_HASH of the email; a refresh's of sub");
 	answer(200, AUTH_OK);
-	CHECK(cog_password_auth(&app, a, "user@example.com", "Abcdef1!", &t,
+	CHECK(cog_password_auth(&app.g, a, "user@example.com", "Abcdef1!", &t,
 	    &why) == ERR_OK);
 	req = last_request(f, a, target, sizeof(target), &sig);
 	CHECK_STR(target, "AWSCognitoIdentityProviderService.InitiateAuth");
 	CHECK_STR(jx_str(req, "AuthFlow", NULL), "USER_PASSWORD_AUTH");
 	CHECK_STR(jx_str(jx_get(req, "AuthParameters"), "SECRET_HASH", NULL),
 	    HASH_EMAIL);
-	CHECK(cog_refresh_auth(&app, a, SUB, "ggg.hhh.iii", &t, &why) ==
+	CHECK(cog_refresh_auth(&app.g, a, SUB, "ggg.hhh.iii", &t, &why) ==
 	    ERR_OK);
 	req = last_request(f, a, target, sizeof(target), &sig);
 	CHECK_STR(jx_str(req, "AuthFlow", NULL), "REFRESH_TOKEN_AUTH");
@@ -431,83 +437,103 @@ test_operations(void)
 	CASE("login: wrong password and unknown user are the same refusal");
 	answer(400, "{\"__type\":\"InvalidPasswordException\","
 	    "\"message\":\"Invalid password\"}");
-	CHECK(cog_password_auth(&app, a, "u@x.io", "pw", &t, &why) ==
+	CHECK(cog_password_auth(&app.g, a, "u@x.io", "pw", &t, &why) ==
 	    ERR_UNAUTHENTICATED);
 	answer(400, "{\"__type\":\"NotAuthorizedException\","
 	    "\"message\":\"User not authorized\"}");
-	CHECK(cog_password_auth(&app, a, "u@x.io", "pw", &t, &why) ==
+	CHECK(cog_password_auth(&app.g, a, "u@x.io", "pw", &t, &why) ==
 	    ERR_UNAUTHENTICATED);
 	answer(400, "{\"__type\":\"UserNotFoundException\",\"message\":\"x\"}");
-	CHECK(cog_password_auth(&app, a, "u@x.io", "pw", &t, &why) ==
+	CHECK(cog_password_auth(&app.g, a, "u@x.io", "pw", &t, &why) ==
 	    ERR_UNAUTHENTICATED);
 	answer(400, "{\"__type\":\"UserNotConfirmedException\","
 	    "\"message\":\"User is not confirmed.\"}");
-	CHECK(cog_password_auth(&app, a, "u@x.io", "pw", &t, &why) ==
+	CHECK(cog_password_auth(&app.g, a, "u@x.io", "pw", &t, &why) ==
 	    ERR_FORBIDDEN);
 	END_CASE();
 
 	CASE("error mapping: exists, code, quota, unsupported, unknown");
 	answer(400, "{\"__type\":\"UsernameExistsException\","
 	    "\"message\":\"User already exists\"}");
-	CHECK(cog_sign_up(&app, a, "u@x.io", "Abcdef1!", NULL, &sub, &conf,
+	CHECK(cog_sign_up(&app.g, a, "u@x.io", "Abcdef1!", NULL, &sub, &conf,
 	    &why) == ERR_EXISTS);
 	answer(400, "{\"__type\":\"CodeMismatchException\",\"message\":\"x\"}");
-	CHECK(cog_confirm_sign_up(&app, a, "u@x.io", "1234", &why) ==
+	CHECK(cog_confirm_sign_up(&app.g, a, "u@x.io", "1234", &why) ==
 	    ERR_INVALID);
 	CHECK_STR(why, "the code is wrong");
 	req = last_request(f, a, target, sizeof(target), &sig);
 	CHECK_STR(jx_str(req, "ConfirmationCode", NULL), "1234");
 	answer(400, "{\"__type\":\"LimitExceededException\","
 	    "\"message\":\"x\"}");
-	CHECK(cog_forgot_password(&app, a, "u@x.io", &why) == ERR_QUOTA);
+	CHECK(cog_forgot_password(&app.g, a, "u@x.io", &why) == ERR_QUOTA);
 	answer(400, "{\"__type\":\"TooManyFailedAttemptsException\","
 	    "\"message\":\"x\"}");
-	CHECK(cog_confirm_forgot_password(&app, a, "u@x.io", "1", "Abcdef1!",
+	CHECK(cog_confirm_forgot_password(&app.g, a, "u@x.io", "1", "Abcdef1!",
 	    &why) == ERR_QUOTA);
 	answer(500, "{\"__type\":\"CognitoLocal#Unsupported\",\"message\":"
 	    "\"Cognito Local unsupported feature: Unsupported x-amz-target\"}");
-	CHECK(cog_resend_code(&app, a, "u@x.io", &why) == ERR_UNSUPPORTED);
+	CHECK(cog_resend_code(&app.g, a, "u@x.io", &why) == ERR_UNSUPPORTED);
 	answer(400, "{\"__type\":\"ResourceNotFoundException\",\"message\":"
 	    "\"arn:aws:cognito-idp:secret-pool\"}");
-	CHECK(cog_revoke_token(&app, a, "t.t.t", &why) == ERR_UPSTREAM);
+	CHECK(cog_revoke_token(&app.g, a, "t.t.t", &why) == ERR_UPSTREAM);
 	CHECK(strstr(why, "arn") == NULL);
 	req = last_request(f, a, target, sizeof(target), &sig);
 	CHECK_STR(jx_str(req, "ClientSecret", NULL), SECRET);
 	answer(503, "{\"__type\":\"InternalErrorException\"}");
-	CHECK(cog_forgot_password(&app, a, "u@x.io", &why) == ERR_UNAVAILABLE);
+	CHECK(cog_forgot_password(&app.g, a, "u@x.io", &why) == ERR_UNAVAILABLE);
 	answer(200, "[]");
-	CHECK(cog_confirm_sign_up(&app, a, "u@x.io", "1", &why) ==
+	CHECK(cog_confirm_sign_up(&app.g, a, "u@x.io", "1", &why) ==
 	    ERR_UPSTREAM);
 	END_CASE();
 
 	CASE("ChangePassword and GetUser carry the access token; Admin signs");
 	answer(200, "{}");
-	CHECK(cog_change_password(&app, a, "acc.ess.tok", "Old-pw-1",
+	CHECK(cog_change_password(&app.g, a, "acc.ess.tok", "Old-pw-1",
 	    "New-pw-1", &why) == ERR_OK);
 	req = last_request(f, a, target, sizeof(target), &sig);
 	CHECK_STR(jx_str(req, "AccessToken", NULL), "acc.ess.tok");
 	CHECK(jx_get(req, "ClientId") == NULL && !sig);
 	answer(200, USER_OK);
-	CHECK(cog_get_user(&app, a, "acc.ess.tok", &u, &why) == ERR_OK);
+	CHECK(cog_get_user(&app.g, a, "acc.ess.tok", &u, &why) == ERR_OK);
 	CHECK_STR(u.email, "user@example.com");
 	answer(200, "{}");
-	CHECK(cog_admin_delete_user(&app, a, SUB) == ERR_OK);
+	CHECK(cog_admin_delete_user(&app.g, a, SUB) == ERR_OK);
 	req = last_request(f, a, target, sizeof(target), &sig);
 	CHECK_STR(target, "AWSCognitoIdentityProviderService.AdminDeleteUser");
 	CHECK(sig);
 	CHECK_STR(jx_str(req, "UserPoolId", NULL), "us-east-1_TEST");
 	answer(400, "{\"__type\":\"UserNotFoundException\",\"message\":\"x\"}");
-	CHECK(cog_admin_delete_user(&app, a, SUB) == ERR_NOT_FOUND);
+	CHECK(cog_admin_delete_user(&app.g, a, SUB) == ERR_NOT_FOUND);
+	END_CASE();
+
+	CASE("state-changing calls are not repeated once they may have "
+	    "arrived: 503, outcome unknown");
+	{
+		int before = atomic_load(&f->requests);
+		answer(500, "{\"__type\":\"InternalErrorException\"}");
+		CHECK(cog_change_password(&app.g, a, "a.b.c", "Old-pass1!",
+		    "New-pass1!", &why) == ERR_UNAVAILABLE);
+		CHECK(strstr(why, "may or may not") != NULL);
+		CHECK(atomic_load(&f->requests) == before + 1);
+		answer(500, "{\"__type\":\"InternalErrorException\"}");
+		CHECK(cog_sign_up(&app.g, a, "user@example.com", "Abcdef1!",
+		    NULL, &sub, &conf, &why) == ERR_UNAVAILABLE);
+		CHECK(atomic_load(&f->requests) == before + 2);
+		/* a read is safe to repeat: three attempts */
+		CHECK(cog_admin_get_user(&app.g, a, SUB, &u, &why) ==
+		    ERR_UNAVAILABLE);
+		CHECK(atomic_load(&f->requests) == before + 5);
+	}
 	END_CASE();
 
 	CASE("no secret: no SecretHash; no endpoint: unavailable");
-	app.cfg.client_secret = (char *)"";
+	app.g.client_secret = "";
 	answer(200, "{}");
-	CHECK(cog_forgot_password(&app, a, "u@x.io", &why) == ERR_OK);
+	CHECK(cog_forgot_password(&app.g, a, "u@x.io", &why) == ERR_OK);
 	req = last_request(f, a, target, sizeof(target), &sig);
 	CHECK(jx_get(req, "SecretHash") == NULL);
-	app.cfg.cognito_endpoint = (char *)"";
-	CHECK(cog_forgot_password(&app, a, "u@x.io", &why) == ERR_UNAVAILABLE);
+	app.g.endpoint = "";
+	CHECK(cog_forgot_password(&app.g, a, "u@x.io", &why) == ERR_UNAVAILABLE);
 	END_CASE();
 
 	app_done(&app);
@@ -523,34 +549,49 @@ test_email_cache(void)
 	struct email_cache *c = email_cache_new();
 	char sub[64], email[64];
 	int i, found = 0;
+	bool v;
 
 	CASE("email cache: hit, TTL, replace, bounded eviction");
-	CHECK(email_cache_get(c, "s1", 100) == NULL);
-	email_cache_put(c, "s1", "a@b.co", 100);
-	CHECK_STR(email_cache_get(c, "s1", 100), "a@b.co");
-	CHECK_STR(email_cache_get(c, "s1", 100 + EMAIL_CACHE_TTL - 1),
+	CHECK(email_cache_get(c, "s1", 100, NULL) == NULL);
+	email_cache_put(c, "s1", "a@b.co", true, 100);
+	CHECK_STR(email_cache_get(c, "s1", 100, &v), "a@b.co");
+	CHECK(v);
+	CHECK_STR(email_cache_get(c, "s1", 100 + EMAIL_CACHE_TTL - 1, NULL),
 	    "a@b.co");
-	CHECK(email_cache_get(c, "s1", 100 + EMAIL_CACHE_TTL) == NULL);
-	email_cache_put(c, "s1", "new@b.co", 200);
-	CHECK_STR(email_cache_get(c, "s1", 201), "new@b.co");
+	CHECK(email_cache_get(c, "s1", 100 + EMAIL_CACHE_TTL, NULL) == NULL);
+	email_cache_put(c, "s1", "new@b.co", true, 200);
+	CHECK_STR(email_cache_get(c, "s1", 201, NULL), "new@b.co");
 	/* far more subs than slots: never more than the slots, no crash */
 	for (i = 0; i < 4 * EMAIL_CACHE_SLOTS; i++) {
 		snprintf(sub, sizeof(sub), "sub-%d", i);
 		snprintf(email, sizeof(email), "u%d@b.co", i);
-		email_cache_put(c, sub, email, 300 + i);
+		email_cache_put(c, sub, email, true, 300 + i);
 	}
 	for (i = 0; i < 4 * EMAIL_CACHE_SLOTS; i++) {
 		snprintf(sub, sizeof(sub), "sub-%d", i);
-		found += email_cache_get(c, sub, 300 + 4 * EMAIL_CACHE_SLOTS) !=
-		    NULL;
+		found += email_cache_get(c, sub, 300 + 4 * EMAIL_CACHE_SLOTS,
+		    NULL) != NULL;
 	}
 	CHECK(found > 0 && found <= EMAIL_CACHE_SLOTS);
 	/* the newest survive eviction */
 	snprintf(sub, sizeof(sub), "sub-%d", 4 * EMAIL_CACHE_SLOTS - 1);
-	CHECK(email_cache_get(c, sub, 300 + 4 * EMAIL_CACHE_SLOTS) != NULL);
-	email_cache_put(c, "", "x@y.co", 1);
-	CHECK(email_cache_get(c, "", 1) == NULL);
-	email_cache_put(NULL, "s", "e@f.co", 1);
+	CHECK(email_cache_get(c, sub, 300 + 4 * EMAIL_CACHE_SLOTS, NULL) !=
+	    NULL);
+	email_cache_put(c, "", "x@y.co", true, 1);
+	CHECK(email_cache_get(c, "", 1, NULL) == NULL);
+	email_cache_put(NULL, "s", "e@f.co", true, 1);
+	END_CASE();
+
+	CASE("email cache: unverified answers live shorter; drop forgets");
+	email_cache_put(c, "s2", "u@b.co", false, 100);
+	CHECK_STR(email_cache_get(c, "s2", 100, &v), "u@b.co");
+	CHECK(!v);
+	CHECK(email_cache_get(c, "s2", 100 + EMAIL_CACHE_UNVERIFIED_TTL,
+	    NULL) == NULL);
+	email_cache_put(c, "s3", "w@b.co", true, 100);
+	email_cache_drop(c, "s3");
+	CHECK(email_cache_get(c, "s3", 100, NULL) == NULL);
+	email_cache_drop(c, "never");
 	END_CASE();
 	email_cache_free(c);
 	email_cache_free(NULL);
@@ -563,14 +604,21 @@ h_getuser(struct fake *f, int n, const struct fake_req *r, struct fake_ans *a)
 {
 	(void)f, (void)n;
 	getuser_calls++;
-	if (strstr(r->body, "revoked") != NULL) {
+	if (strstr(r->body, "sub-gone") != NULL) {
 		a->status = 400;
-		a->body = "{\"__type\":\"NotAuthorizedException\","
-		    "\"message\":\"Access Token has been revoked\"}";
-	} else if (strstr(r->body, "other") != NULL) {
+		a->body = "{\"__type\":\"UserNotFoundException\","
+		    "\"message\":\"User does not exist.\"}";
+	} else if (strstr(r->body, "sub-other") != NULL) {
 		a->body = "{\"Username\":\"x\",\"UserAttributes\":["
 		    "{\"Name\":\"sub\",\"Value\":\"another-sub\"},"
-		    "{\"Name\":\"email\",\"Value\":\"x@y.co\"}]}";
+		    "{\"Name\":\"email\",\"Value\":\"x@y.co\"},"
+		    "{\"Name\":\"email_verified\",\"Value\":\"true\"}]}";
+	} else if (strstr(r->body, "sub-unverified") != NULL) {
+		/* e.g. after an email change cognito-local applied at once */
+		a->body = "{\"Username\":\"sub-unverified\",\"UserAttributes\":["
+		    "{\"Name\":\"sub\",\"Value\":\"sub-unverified\"},"
+		    "{\"Name\":\"email\",\"Value\":\"victim@y.co\"},"
+		    "{\"Name\":\"email_verified\",\"Value\":\"false\"}]}";
 	} else
 		a->body = USER_OK;
 }
@@ -580,34 +628,44 @@ test_email_resolve(void)
 {
 	struct fake *f = fake_start(h_getuser, NULL);
 	struct arena *a = arena_new(LIM_ARENA_MAX);
-	struct principal p;
 	struct app app;
+	const char *email;
+	char target[128];
+	struct json_object *req;
+	bool sig;
 
 	app_init(&app, f->url);
-	CASE("email_resolve: GetUser once per sub, then the cache");
+	CASE("email_resolve: AdminGetUser by sub, signed, then the cache");
 	getuser_calls = 0;
-	memset(&p, 0, sizeof(p));
-	p.sub = SUB;
-	CHECK(email_resolve(&app, a, &p, "good.access.token") == ERR_OK);
-	CHECK_STR(p.email, "user@example.com");
-	p.email = NULL;
-	CHECK(email_resolve(&app, a, &p, "good.access.token") == ERR_OK);
-	CHECK_STR(p.email, "user@example.com");
+	CHECK(email_resolve(app.emails, &app.g, a, SUB, &email) == ERR_OK);
+	CHECK_STR(email, "user@example.com");
+	req = last_request(f, a, target, sizeof(target), &sig);
+	CHECK_STR(target, "AWSCognitoIdentityProviderService.AdminGetUser");
+	CHECK(sig);
+	CHECK_STR(jx_str(req, "Username", NULL), SUB);
+	CHECK(email_resolve(app.emails, &app.g, a, SUB, &email) == ERR_OK);
+	CHECK_STR(email, "user@example.com");
 	CHECK(getuser_calls == 1);
 	END_CASE();
 
-	CASE("email_resolve: a revoked token, an answer for another sub");
-	memset(&p, 0, sizeof(p));
-	p.sub = "sub-revoked";
-	CHECK(email_resolve(&app, a, &p, "revoked.access.token") ==
+	CASE("email_resolve: unverified is forbidden (and cached)");
+	CHECK(email_resolve(app.emails, &app.g, a, "sub-unverified", &email) ==
+	    ERR_FORBIDDEN);
+	CHECK(email == NULL);
+	CHECK(email_resolve(app.emails, &app.g, a, "sub-unverified", &email) ==
+	    ERR_FORBIDDEN);
+	CHECK(getuser_calls == 2);
+	END_CASE();
+
+	CASE("email_resolve: a deleted user, an answer for another sub");
+	CHECK(email_resolve(app.emails, &app.g, a, "sub-gone", &email) ==
 	    ERR_UNAUTHENTICATED);
-	CHECK(p.email == NULL);
-	p.sub = "sub-other";
-	CHECK(email_resolve(&app, a, &p, "other.access.token") ==
+	CHECK(email == NULL);
+	CHECK(email_resolve(app.emails, &app.g, a, "sub-other", &email) ==
 	    ERR_UNAVAILABLE);
-	CHECK(p.email == NULL);
-	CHECK(email_cache_get(app.emails, "sub-other", email_cache_now()) ==
-	    NULL);
+	CHECK(email == NULL);
+	CHECK(email_cache_get(app.emails, "sub-other", email_cache_now(),
+	    NULL) == NULL);
 	END_CASE();
 	app_done(&app);
 	arena_free(a);

@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 
 #include "auth/jwks.h"
+#include "auth/tcache.h"
 #include "auth/token.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -54,7 +55,7 @@ static struct buf k1_pem;           /* the SubjectPublicKeyInfo PEM of k1 */
 static struct jwks *jwks;
 static struct arena *ar;
 static struct buf tokbuf;
-static const struct token_config cfg_template = { ISS, CID, NULL };
+static const struct token_config cfg_template = { ISS, CID, NULL, NULL };
 static struct token_config cfg;
 
 static void
@@ -212,10 +213,10 @@ test_valid(void)
 	const struct jwks_key *key;
 	const char *t, *why;
 
-	CASE("the JWKS key k1 becomes the same PEM OpenSSL writes");
+	CASE("the JWKS key k1 becomes the same public key OpenSSL made");
 	CHECK(jwks_find(jwks, "k1", 2, NOW, &key, &why) == ERR_OK);
 	CHECK(key != NULL && key->bits == 2048 && key->mod_len == 256);
-	CHECK_STR(key != NULL ? key->pem : NULL, buf_cstr(&k1_pem));
+	CHECK(key != NULL && EVP_PKEY_eq(key->pkey, k1) == 1);
 	END_CASE();
 
 	CASE("valid access token: principal filled, admin from groups");
@@ -585,7 +586,7 @@ test_bytes(void)
 static void
 test_failures(void)
 {
-	struct token_config none = { ISS, CID, NULL };
+	struct token_config none = { ISS, CID, NULL, NULL };
 	struct principal p;
 	const char *t, *why;
 	unsigned long k;
@@ -630,6 +631,142 @@ test_failures(void)
 	END_CASE();
 }
 
+/* A JWKS endpoint that is down. */
+static enum err
+fetch_down(void *ctx, const char *url, struct buf *out, const char **why)
+{
+	(void)ctx, (void)url, (void)out;
+	*why = "the JWKS endpoint cannot be reached";
+	return ERR_UNAVAILABLE;
+}
+
+static void
+test_outage(void)
+{
+	struct token_config oc = cfg;
+	struct principal p;
+	const char *t, *why;
+	struct buf doc;
+
+	CASE("a kid we cannot confirm while the JWKS is down: 503, not 401");
+	buf_init(&doc, LIM_JWKS_MAX);
+	buf_puts(&doc, "{\"keys\":[");
+	jwk_rsa(&doc, k1, "k1", "");
+	buf_puts(&doc, "]}");
+	oc.jwks = jwks_new("https://idp.example/jwks.json", fetch_down, NULL);
+	CHECK(jwks_load_text(oc.jwks, doc.data, doc.len, &why) == ERR_OK);
+	t = make(SIGN_K1, "{\"alg\":\"RS256\",\"kid\":\"k2\"}", ACCESS);
+	arena_reset(ar);
+	CHECK(token_verify(&oc, ar, t, strlen(t), TOKEN_USE_ACCESS, NOW, &p,
+	    NULL, &why) == ERR_UNAVAILABLE);
+	/* a known kid keeps working through the outage */
+	t = make(SIGN_K1, HDR, ACCESS);
+	arena_reset(ar);
+	CHECK(token_verify(&oc, ar, t, strlen(t), TOKEN_USE_ACCESS, NOW, &p,
+	    NULL, &why) == ERR_OK);
+	jwks_free(oc.jwks);
+	buf_free(&doc);
+	END_CASE();
+}
+
+/* The verified-token cache in front of the full check. */
+static void
+test_cache(void)
+{
+	struct token_config cc = cfg;
+	struct principal p;
+	const char *t, *why;
+	char *copy;
+	enum err e;
+
+	cc.cache = tcache_new();
+
+	CASE("scope must be a string (Cognito's is space-separated)");
+	t = make(SIGN_K1, HDR, "{\"sub\":\"" SUB "\",\"iss\":\"" ISS "\","
+	    "\"client_id\":\"" CID "\",\"token_use\":\"access\","
+	    "\"scope\":[\"aws.cognito.signin.user.admin\"],\"auth_time\":"
+	    IAT ",\"iat\":" IAT ",\"exp\":" EXP ",\"username\":\"u\"}");
+	CHECK(verify(t, TOKEN_USE_ACCESS, &why) == ERR_UNAUTHENTICATED);
+	CHECK_STR(why, "the token scope is not a space-separated string");
+	END_CASE();
+
+	CASE("sign-in id and time: origin_jti, else event_id; auth_time");
+	t = make(SIGN_K1, HDR, ACC(ISS, CID, EXP, IAT,
+	    ",\"event_id\":\"ev-1\",\"origin_jti\":\"oj-1\""));
+	CHECK(verify_at(t, strlen(t), TOKEN_USE_ACCESS, NOW, &p, &why) ==
+	    ERR_OK);
+	CHECK_STR(p.sid, "oj-1");
+	CHECK(p.auth_time == 1700000000 && p.iat == 1700000000);
+	t = make(SIGN_K1, HDR, IDT(ISS, CID, EXP, IAT, ",\"event_id\":\"ev-2\""));
+	CHECK(verify_at(t, strlen(t), TOKEN_USE_ID, NOW, &p, &why) == ERR_OK);
+	CHECK_STR(p.sid, "ev-2");
+	END_CASE();
+
+	CASE("a verified token is served from the cache, without keys");
+	t = make(SIGN_K1, HDR, IDT(ISS, CID, EXP, IAT,
+	    ",\"event_id\":\"ev-3\",\"cognito:groups\":[\"a\",\"admin\"]"));
+	copy = strdup(t);
+	arena_reset(ar);
+	CHECK(token_verify(&cc, ar, copy, strlen(copy), TOKEN_USE_ANY, NOW, &p,
+	    NULL, &why) == ERR_OK);
+	CHECK(tcache_count(cc.cache) == 1);
+	cc.jwks = jwks_new(NULL, NULL, NULL);   /* no key at all now */
+	arena_reset(ar);
+	e = token_verify(&cc, ar, copy, strlen(copy), TOKEN_USE_ID, NOW + 60,
+	    &p, NULL, &why);
+	CHECK(e == ERR_OK);
+	CHECK_STR(p.sub, SUB);
+	CHECK_STR(p.email, "ann@example.com");
+	CHECK_STR(p.sid, "ev-3");
+	CHECK_STR(p.client_id, CID);
+	CHECK(p.ngroups == 2 && p.is_admin && p.token_use == TOKEN_USE_ID);
+	CHECK(p.exp == 1700003600 && p.auth_time == 1700000000);
+	END_CASE();
+
+	CASE("a cached token of the other use is refused with the reason");
+	arena_reset(ar);
+	CHECK(token_verify(&cc, ar, copy, strlen(copy), TOKEN_USE_ACCESS, NOW,
+	    &p, NULL, &why) == ERR_UNAUTHENTICATED);
+	CHECK_STR(why, "the token is not an access token");
+	CHECK(p.sub == NULL);
+	END_CASE();
+
+	CASE("a cached token past exp + leeway gets the full check's answer");
+	arena_reset(ar);
+	CHECK(token_verify(&cc, ar, copy, strlen(copy), TOKEN_USE_ANY,
+	    1700003600 + TOKEN_LEEWAY_SECS, &p, NULL, &why) ==
+	    ERR_UNAVAILABLE);       /* full check: no keys loaded */
+	CHECK(tcache_count(cc.cache) == 0);
+	jwks_free(cc.jwks);
+	cc.jwks = jwks;
+	arena_reset(ar);
+	CHECK(token_verify(&cc, ar, copy, strlen(copy), TOKEN_USE_ANY,
+	    1700003600 + TOKEN_LEEWAY_SECS, &p, NULL, &why) ==
+	    ERR_UNAUTHENTICATED);
+	CHECK_STR(why, "the token has expired");
+	CHECK(tcache_count(cc.cache) == 0);
+	END_CASE();
+
+	CASE("one changed byte is another key: the full check refuses it");
+	arena_reset(ar);
+	CHECK(token_verify(&cc, ar, copy, strlen(copy), TOKEN_USE_ANY, NOW, &p,
+	    NULL, &why) == ERR_OK);
+	copy[strlen(copy) - 2] ^= 1;
+	arena_reset(ar);
+	CHECK(token_verify(&cc, ar, copy, strlen(copy), TOKEN_USE_ANY, NOW, &p,
+	    NULL, &why) == ERR_UNAUTHENTICATED);
+	CHECK(tcache_count(cc.cache) == 1);
+	END_CASE();
+
+	CASE("revocation drops the user's entries");
+	CHECK(tcache_drop_sub(cc.cache, SUB) == 1);
+	CHECK(tcache_count(cc.cache) == 0);
+	END_CASE();
+
+	free(copy);
+	tcache_free(cc.cache);
+}
+
 int
 main(void)
 {
@@ -639,6 +776,8 @@ main(void)
 	test_leeway();
 	test_bytes();
 	test_failures();
+	test_cache();
+	test_outage();
 	teardown();
 	return harness_done();
 }

@@ -37,6 +37,13 @@ export function env(name) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Waits are bounds for a stuck page, not speed checks: generous, so a
+// busy machine (2 cores shared with builds and other stacks) passes.
+// WEB_TIMEOUT_SCALE multiplies every one of them.
+const SCALE = Math.max(1, Number(process.env.WEB_TIMEOUT_SCALE) || 1);
+/** A wait of ms milliseconds on an idle machine, as this run allows it. */
+export const wait = (ms) => Math.round(ms * SCALE);
+
 // ------------------------------------------------------------ browser
 
 let browser = null;
@@ -94,7 +101,8 @@ export async function openTab({ width = 1280, height = 800 } = {}) {
   const context = await b.createBrowserContext();
   const page = await context.newPage();
   await page.setViewport({ width, height });
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(wait(30000));
+  page.setDefaultNavigationTimeout(wait(60000));
   const seen = { console: [], csp: [], pageErrors: [], apiErrors: [], apiCalls: [] };
   const origin = env('GROWVRD_URL');
   page.on('console', (m) => {
@@ -164,7 +172,7 @@ export async function go(page, route, heading) {
 }
 
 /** Wait until the view's h1 holds text (a string or RegExp). */
-export async function waitHeading(page, text, timeout = 10000) {
+export async function waitHeading(page, text, timeout = wait(30000)) {
   const src = text instanceof RegExp ? text.source : null;
   const flags = text instanceof RegExp ? text.flags : '';
   const s = text instanceof RegExp ? null : text;
@@ -181,7 +189,7 @@ export async function waitHeading(page, text, timeout = 10000) {
 }
 
 /** Wait until the selector's element contains text (or matches RegExp). */
-export async function waitText(page, selector, text, timeout = 10000) {
+export async function waitText(page, selector, text, timeout = wait(30000)) {
   const src = text instanceof RegExp ? text.source : null;
   const flags = text instanceof RegExp ? text.flags : '';
   const s = text instanceof RegExp ? null : text;
@@ -199,7 +207,7 @@ export async function waitText(page, selector, text, timeout = 10000) {
 export async function control(page, name, role) {
   const q = `::-p-aria([name="${name.replace(/"/g, '\\"')}"]${role ? `[role="${role}"]` : ''})`;
   try {
-    return await page.waitForSelector(q, { timeout: 5000 });
+    return await page.waitForSelector(q, { timeout: wait(20000) });
   } catch {
     throw new Error(`no control labelled "${name}"${role ? ` (${role})` : ''}`);
   }
@@ -293,7 +301,7 @@ export function apiCall(method, p, { token, body, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
     const req = https.request({
       host: u.hostname, port: u.port || 443, path: p, method, headers: h,
-      ca: fs.readFileSync(env('GROWVRD_CA')), timeout: 15000,
+      ca: fs.readFileSync(env('GROWVRD_CA')), timeout: wait(30000),
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -322,7 +330,8 @@ export async function apiLogin(email, password) {
 export async function confirmationCode(email) {
   const file = path.join(env('STACK_DIR'), 'cognito', '.cognito', 'db',
     `${env('COGNITO_USER_POOL_ID')}.json`);
-  for (let i = 0; i < 40; i++) {
+  const end = Date.now() + wait(30000);
+  while (Date.now() < end) {
     try {
       const db = JSON.parse(fs.readFileSync(file, 'utf8'));
       for (const u of Object.values(db.Users || {})) {

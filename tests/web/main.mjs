@@ -5,6 +5,7 @@
 import { closeBrowser, shots, tests, totals } from './lib.mjs';
 import './test_static.mjs';
 import './test_journey.mjs';
+import './test_catalog.mjs';
 import './test_admin.mjs';
 import './test_xss.mjs';
 import './test_session.mjs';

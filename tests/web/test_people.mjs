@@ -1,9 +1,10 @@
 // test_people.mjs - the app for people: labels on every field, keyboard
 // use with visible focus, readable contrast, 360 px wide phones, and a
-// loading state while an answer is slow.
+// loading state while an answer is slow (the catalog's of the size of
+// the page it stands for).
 
 import {
-  env, expect, expectClean, fill, go, openTab, press, test, waitHeading, waitText,
+  env, expect, expectClean, fill, go, openTab, press, screenshot, test, waitHeading, waitText,
 } from './lib.mjs';
 import { logIn } from './test_admin.mjs';
 
@@ -192,21 +193,32 @@ test('people: 360 px wide phones: nothing scrolls sideways, the menu opens', asy
   }
 });
 
-test('people: a slow answer shows a loading state', async () => {
+test('people: a slow answer shows a loading state of the final size', async () => {
   const tab = await openTab();
   const { page } = tab;
+  // the catalog's list and the log in wait until the test has looked
+  // (no race with a timer on a busy machine)
+  const gates = { list: null, login: null };
+  const open = { list: null, login: null };
+  for (const k of Object.keys(gates)) gates[k] = new Promise((r) => { open[k] = r; });
   try {
     await page.setRequestInterception(true);
     page.on('request', async (req) => {
-      if (req.url().includes('/api/v1/plants?') || req.url().endsWith('/auth/login')) {
-        await new Promise((r) => setTimeout(r, 800));
-      }
+      if (req.url().includes('/api/v1/plants?')) await gates.list;
+      else if (req.url().endsWith('/auth/login')) await gates.login;
       await req.continue();
     });
     await go(page, '#/catalog', 'Plant catalog');
-    await waitText(page, 'main [aria-busy="true"] .loading', 'Loading plants…', 700);
-    await waitText(page, 'main .count', 'plants on this page');
+    await waitText(page, 'main [aria-busy="true"] .count', 'Loading plants…');
+    const bones = await page.$$eval('main .catalog-cards > li.skeleton', (l) => l.map((x) => x.getBoundingClientRect().height));
+    expect(bones.length === 12, `${bones.length} placeholder cards while loading`);
+    await screenshot(page, 'catalog-loading');
+    open.list();
+    await waitText(page, 'main .count', 'Page 1: plants 1–12.');
     expect(!await page.$('main [aria-busy="true"]'), 'still busy after the answer');
+    const real = await page.$$eval('main .catalog-cards > li', (l) => l.map((x) => x.getBoundingClientRect().height));
+    expect(real.length === 12 && real.every((v, i) => Math.abs(v - bones[i]) < 1),
+      `cards of ${real.join(', ')} px took the place of placeholders of ${bones.join(', ')} px`);
     // a button says what it does while its request runs
     await go(page, '#/login', 'Log in');
     await fill(page, 'Email address', 'nobody@growvrd.test');
@@ -214,9 +226,11 @@ test('people: a slow answer shows a loading state', async () => {
     await press(page, 'Log in', 'button');
     const b = await page.$eval('main button[type="submit"]', (e) => [e.textContent, e.disabled]);
     expect(b[0] === 'Logging in…' && b[1] === true, `the button while logging in: ${b}`);
+    open.login();
     await waitText(page, 'main .problem', 'do not match an account');
     expectClean(tab.seen, [401]);
   } finally {
+    for (const k of Object.keys(open)) open[k]();
     await tab.close();
   }
 });

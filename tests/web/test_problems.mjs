@@ -42,7 +42,7 @@ test('problems: 503 says "try again", after the client retried the read itself',
     await waitText(page, 'main .problem .ref', 'Reference: test-request-id');
     down = false;
     await press(page, 'Try again');
-    await waitText(page, 'main .count', 'plants on this page');
+    await waitText(page, 'main .count', 'Page 1: plants 1–12.');
     expectClean(tab.seen, [503]);
   } finally {
     await tab.close();
@@ -90,7 +90,7 @@ test('problems: offline says so, and the page recovers when back online', async 
   const { page } = tab;
   try {
     await go(page, '#/catalog', 'Plant catalog');
-    await waitText(page, 'main .count', 'plants on this page');
+    await waitText(page, 'main .count', 'Page 1: plants 1–12.');
     tab.seen.offlineExpected = true;
     await page.setOfflineMode(true);
     await waitText(page, '#notice', 'You are offline');

@@ -2,14 +2,33 @@
 // &difficulty_max=&pet_safe=&cursor=): search, filters and paging with
 // the API's cursor.  The filters live in the URL, so back and forward
 // step through searches and pages.
+//
+// The catalog may hold 100,000 plants: the page asks the API for one
+// page at a time (?limit=PAGE and the opaque next_cursor; the API lists
+// by name, then id, every page but the last full) and never more.  The
+// space a page takes is reserved before its answer comes (a skeleton of
+// PAGE cards of the final size, a count line, a pager), so nothing on
+// screen moves when the plants arrive.
 
 import * as api from '../api.js';
-import { h, field, loaded, loading, problemBox, replace, title } from '../dom.js';
+import { h, field, loaded, problemBox, replace, title } from '../dom.js';
 import { LIGHTS, LOCATIONS } from '../format.js';
 import { plantCard } from '../plants.js';
 
-const PAGE = 8;
+const PAGE = 12;
 const FILTERS = ['q', 'light', 'location', 'difficulty_max', 'pet_safe'];
+
+// The pages met in this tab, so a page reached with "Next page" knows
+// its number and the way back: "<filters>|<cursor>" -> {prev, n}, where
+// prev is the previous page's cursor ('' for the first page).  A cursor
+// opened from a bookmark has no entry: it offers "First page" only.
+const trail = new Map();
+const TRAIL_MAX = 500;
+
+function remember(key, value) {
+  if (trail.size >= TRAIL_MAX) trail.delete(trail.keys().next().value);
+  trail.set(key, value);
+}
 
 /** Renders the view into ctx.main. */
 export function render(ctx) {
@@ -43,49 +62,111 @@ export function render(ctx) {
     ctx.navigate(`/catalog${next.size ? `?${next}` : ''}`);
   });
 
-  const results = h('section', { 'aria-labelledby': 'results-title', class: 'results' });
+  const filtered = FILTERS.some((k) => q.get(k));
+  const heading = h('h2', { id: 'results-title' }, filtered ? 'Matching plants' : 'All plants');
+  const ui = {
+    count: h('p', { class: 'count', role: 'status' }, 'Loading plants…'),
+    top: h('div', { class: 'pager-slot' }),
+    list: h('ul', { class: 'cards catalog-cards' }),
+    bottom: h('div', { class: 'pager-slot' }),
+  };
+  const results = h('section', { 'aria-labelledby': 'results-title', class: 'results' },
+    heading, ui.count, ui.top, ui.list, ui.bottom);
   replace(ctx.main, title('Plant catalog'), form, results);
-  load(ctx, results);
+  load(ctx, results, ui);
 }
 
-async function load(ctx, results) {
+/** PAGE empty cards of a real card's size, while a page loads. */
+function skeleton() {
+  return Array.from({ length: PAGE }, () => h('li', { class: 'card skeleton', 'aria-hidden': 'true' },
+    h('span', { class: 'bone title' }), h('span', { class: 'bone line' }),
+    h('span', { class: 'bone pill' }), h('span', { class: 'bone pill' }), h('span', { class: 'bone pill' })));
+}
+
+function filterKey(query) {
+  const f = new URLSearchParams();
+  for (const k of FILTERS) if (query.get(k)) f.set(k, query.get(k));
+  return f.toString();
+}
+
+function catalogHref(params) {
+  return `#/catalog${params.size ? `?${params}` : ''}`;
+}
+
+async function load(ctx, results, ui) {
   const query = { limit: PAGE };
   for (const k of FILTERS) if (ctx.query.get(k)) query[k] = ctx.query.get(k);
-  const cursor = ctx.query.get('cursor');
+  const cursor = ctx.query.get('cursor') || '';
   if (cursor) query.cursor = cursor;
-  loading(results, 'Loading plants…');
+  const fkey = filterKey(ctx.query);
+  const here = trail.get(`${fkey}|${cursor}`) || (cursor ? null : { prev: null, n: 1 });
+
+  results.setAttribute('aria-busy', 'true');
+  ui.count.textContent = 'Loading plants…';
+  replace(ui.top);
+  replace(ui.bottom);
+  replace(ui.list, skeleton());
   let page;
   try {
     page = (await api.get('/plants', { query, signal: ctx.signal })).data;
   } catch (err) {
     if (!ctx.isCurrent()) return;
     loaded(results);
-    replace(results, problemBox(err, null,
-      h('button', { type: 'button', onclick: () => load(ctx, results) }, 'Try again')));
+    ui.count.textContent = 'The plants could not be loaded.';
+    ui.list.replaceWith(problemBox(err, null,
+      h('button', { type: 'button', onclick: () => ctx.navigate(`/catalog${ctx.query.size ? `?${ctx.query}` : ''}`) },
+        'Try again')));
     return;
   }
   if (!ctx.isCurrent()) return;
   loaded(results);
   const items = Array.isArray(page.items) ? page.items : [];
-  const filtered = FILTERS.some((k) => ctx.query.get(k));
-  const heading = h('h2', { id: 'results-title' }, filtered ? 'Matching plants' : 'All plants');
   if (!items.length) {
-    replace(results, heading, h('p', { role: 'status' }, cursor
+    replace(ui.list);
+    ui.count.textContent = cursor
       ? 'No more plants.'
-      : 'No plants match these filters. Try fewer filters or another word.'));
+      : 'No plants match these filters. Try fewer filters or another word.';
+    if (cursor) replace(ui.top, pager('Pages', [firstLink(ctx)]));
     return;
   }
-  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
-  const base = new URLSearchParams(ctx.query);
-  base.delete('cursor');
-  if (cursor) pager.append(h('a', { class: 'button secondary small', href: `#/catalog${base.size ? `?${base}` : ''}` }, 'First page'));
-  if (page.next_cursor) {
-    const next = new URLSearchParams(base);
-    next.set('cursor', page.next_cursor);
-    pager.append(h('a', { class: 'button small', href: `#/catalog?${next}`, rel: 'next' }, 'Next page'));
+
+  const n = items.length;
+  if (here) {
+    const from = (here.n - 1) * PAGE + 1;
+    ui.count.textContent = `Page ${here.n}: plants ${from}–${from + n - 1}${page.next_cursor ? '' : ' (the last page)'}.`;
+  } else {
+    ui.count.textContent = `${n} plant${n === 1 ? '' : 's'} on this page${page.next_cursor ? '' : ' (the last page)'}.`;
   }
-  replace(results, heading,
-    h('p', { class: 'count', role: 'status' }, `${items.length} plant${items.length === 1 ? '' : 's'} on this page.`),
-    h('ul', { class: 'cards' }, items.map((p) => plantCard(p, 'h3'))),
-    pager.childNodes.length ? pager : null);
+  replace(ui.list, items.map((p) => plantCard(p, 'h3')));
+
+  const links = () => {
+    const out = [];
+    if (cursor) out.push(firstLink(ctx));
+    if (here && here.prev !== null && here.n > 2) {
+      const prev = new URLSearchParams(fkey);
+      prev.set('cursor', here.prev);
+      out.push(h('a', { class: 'button secondary small', href: catalogHref(prev), rel: 'prev' }, 'Previous page'));
+    }
+    if (page.next_cursor) {
+      const next = new URLSearchParams(fkey);
+      next.set('cursor', page.next_cursor);
+      out.push(h('a', { class: 'button small', href: catalogHref(next), rel: 'next' }, 'Next page'));
+    }
+    return out;
+  };
+  if (page.next_cursor && here) remember(`${fkey}|${page.next_cursor}`, { prev: cursor, n: here.n + 1 });
+  replace(ui.top, pager('Pages', links()));
+  // at the end of a full page too (a short page is the last: its top
+  // links suffice, and the empty slot keeps the reserved space still)
+  if (n === PAGE) replace(ui.bottom, pager('Pages, at the end of the list', links()));
+}
+
+/** The links in a nav landmark, or nothing when there are none. */
+function pager(label, links) {
+  return links.length ? h('nav', { class: 'pager', 'aria-label': label }, links) : null;
+}
+
+function firstLink(ctx) {
+  return h('a', { class: 'button secondary small', href: catalogHref(new URLSearchParams(filterKey(ctx.query))) },
+    'First page');
 }
