@@ -122,6 +122,7 @@ main(void)
 	f = fake_start(h_ddb, NULL);
 	aws = aws_new(&ac, http);
 	retry_set_hooks(aws_retry(aws), no_sleep, NULL, NULL);
+	memset(&d, 0, sizeof(d));
 	d.aws = aws;
 	d.endpoint = f->url;
 	s = sessions_new(&d, "Users");
