@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/ctx.h"
 #include "http/fcgi.h"
 #include "http/live.h"
@@ -128,6 +129,7 @@ main(int argc, char **argv)
 		arena_reset(a);
 		live_idle();
 	}
+	metrics_flush();
 	log_kv(LOG_INFO, "worker stopping", NULL);
 	live_stop();
 	arena_free(a);

@@ -13,6 +13,7 @@
 
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/str.h"
 #include "core/xalloc.h"
 #include "json/jx.h"
@@ -533,6 +534,7 @@ jwks_fetch_http(void *ctx, const char *url, struct buf *out,
 	};
 	struct httpc_req req;
 	struct httpc_resp resp;
+	int64_t t0 = metrics_now_us();
 	enum err e;
 
 	memset(&req, 0, sizeof(req));
@@ -557,6 +559,8 @@ jwks_fetch_http(void *ctx, const char *url, struct buf *out,
 		*why = "the JWKS answer is too large";
 		e = ERR_TOO_LARGE;
 	}
+	metrics_dep("jwks", 1, e == ERR_OK ? e : ERR_UNAVAILABLE,
+	    (long)(metrics_now_us() - t0), false);
 	buf_free(&resp.body);
 	return e;
 }

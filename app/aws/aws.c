@@ -13,6 +13,7 @@
 #include "core/deadline.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/xalloc.h"
 #include "json/jx.h"
 #include "net/httpc.h"
@@ -511,6 +512,8 @@ done(struct aws *aws, const struct aws_call *call,
 
 	aws->calls++;
 	aws->ms += ms;
+	metrics_dep(call->service, res->attempts, e, ms * 1000L,
+	    res->past_deadline);
 	if (e != ERR_OK && e != ERR_UPSTREAM)
 		note_failure(aws, call, why, res->attempts, ms);
 	return e;

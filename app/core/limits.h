@@ -35,6 +35,8 @@
 #define LIM_LIST_DEFAULT    20            /* ?limit= default */
 #define LIM_DDB_PAGES       100           /* Query/Scan pages per request */
 #define LIM_FILTER_MAX      64            /* one catalog filter value, q too */
+#define LIM_METRICS_ROUTES  64            /* routes a worker keeps metrics of */
+#define LIM_METRICS_NAME    63            /* a route name in a metrics record */
 
 /*
  * The catalog snapshot (store/catalog.h).  Offsets inside it are 32-bit,

@@ -13,6 +13,7 @@
 
 #include <fcgiapp.h>
 
+#include "core/metrics.h"
 #include "core/xalloc.h"
 
 /*
@@ -159,7 +160,7 @@ fcgi_set_idle(struct fcgi *f, void (*fn)(void *), void *ctx, long ms)
 bool
 fcgi_accept(struct fcgi *f)
 {
-	struct timespec tick;
+	struct timespec tick, due, *metrics_due;
 	fd_set rd;
 	int n;
 
@@ -168,9 +169,12 @@ fcgi_accept(struct fcgi *f)
 		FD_SET(0, &rd);
 		tick.tv_sec = f->idle_ms / 1000;
 		tick.tv_nsec = (f->idle_ms % 1000) * 1000000L;
+		/* Idle, the worker still writes its metrics when due (at most
+		 * one idle tick late). */
+		metrics_due = metrics_idle(&due);
 		/* The only place where SIGTERM can arrive: EINTR, see above. */
-		n = pselect(1, &rd, NULL, NULL, f->idle_fn != NULL ? &tick : NULL,
-		    &f->idle_mask);
+		n = pselect(1, &rd, NULL, NULL, f->idle_fn != NULL ? &tick :
+		    metrics_due, &f->idle_mask);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/deadline.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "http/fcgi.h"
 #include "http/resp.h"
 #include "http/router.h"
@@ -246,6 +247,7 @@ server_handle(struct app *app, struct fcgi *f, struct arena *a)
 	if (!resp_send(resp, f, r.request_id, r.method == M_HEAD))
 		log_kv(LOG_INFO, "client went away", "request_id",
 		    r.request_id, NULL);
+	metrics_request(route, resp->status, resp->err, elapsed_us(&t0));
 	log_request(app, &r, route, resp, elapsed_us(&t0));
 	/* Nothing after the answer runs against this request's clock. */
 	aws_request_begin(app->aws, 0);
