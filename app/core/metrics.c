@@ -65,6 +65,7 @@ struct series {
 
 static struct {
 	bool          init;
+	bool          off;              /* GROWVRD_METRICS=off */
 	long          period_ms;
 	bool          pending;          /* something counted since the write */
 	int64_t       due;              /* monotonic ms of the next write */
@@ -116,6 +117,8 @@ init_once(void)
 		return;
 	m.init = true;
 	m.period_ms = METRICS_PERIOD_MS;
+	s = getenv("GROWVRD_METRICS");
+	m.off = s != NULL && strcmp(s, "off") == 0;
 	if ((s = getenv("GROWVRD_METRICS_PERIOD_MS")) != NULL) {
 		v = strtol(s, &end, 10);
 		if (end != s && *end == '\0' && v >= 100 && v <= 3600000)
@@ -369,6 +372,8 @@ metrics_request(const char *route, int status, enum err e, long latency_us)
 	struct series *s;
 
 	init_once();
+	if (m.off)
+		return;
 	s = route_series(route);
 	s->count[R_REQUESTS]++;
 	if (status >= 400 && status < 500)
@@ -395,6 +400,8 @@ metrics_dep(const char *service, int attempts, enum err e, long latency_us,
 	size_t i;
 
 	init_once();
+	if (m.off)
+		return;
 	for (i = 0; i < NDEPS - 1; i++)
 		if (service != NULL && strcmp(service, deps[i].service) == 0)
 			break;

@@ -19,6 +19,9 @@
  * to 100 members (each value stands for Requests/100 requests).
  * Latencies are kept in buckets 6.25 % wide (8 per power of two).
  *
+ * GROWVRD_METRICS=off turns the hooks into returns (for measuring their
+ * cost; nothing else needs it).
+ *
  * Process-wide state, like the log: the hooks take no context, so each
  * is one call where it belongs.  Not thread-safe: call from the thread
  * that serves requests.  No allocation after the first call.
