@@ -14,6 +14,7 @@
 #   GROWVRD_SECRET_NAME=growvrd/cognito-client-secret
 #   GROWVRD_ROLE_NAME=growvrd-worker   (the instance profile's name too)
 #   GROWVRD_LOG_GROUP=/growvrd/worker  GROWVRD_LOG_RETENTION_DAYS=30
+#   GROWVRD_NGINX_LOG_GROUP=/growvrd/nginx
 #   GROWVRD_ENV_OUT=growvrd.env        the env file provision writes
 #   AWS=aws                            the awscli command
 # shellcheck shell=bash
@@ -34,6 +35,7 @@ GROWVRD_SECRET_NAME=${GROWVRD_SECRET_NAME:-growvrd/cognito-client-secret}
 GROWVRD_ROLE_NAME=${GROWVRD_ROLE_NAME:-growvrd-worker}
 GROWVRD_LOG_GROUP=${GROWVRD_LOG_GROUP:-/growvrd/worker}
 GROWVRD_LOG_RETENTION_DAYS=${GROWVRD_LOG_RETENTION_DAYS:-30}
+GROWVRD_NGINX_LOG_GROUP=${GROWVRD_NGINX_LOG_GROUP:-/growvrd/nginx}
 GROWVRD_ENV_OUT=${GROWVRD_ENV_OUT:-growvrd.env}
 read -r -a AWS_CMD <<<"${AWS:-aws}"
 
