@@ -157,6 +157,15 @@ test-fault: deps
 soak: all
 	@BUILD="$(B)" tests/soak/run
 
+# The container image (root, mmdebstrap, podman): Debian packages only;
+# test-image runs its file system under systemd-nspawn against a stack.
+.PHONY: image test-image
+image: all
+	@BUILD="$(B)" scripts/image
+
+test-image: image
+	@BUILD="$(B)" tests/image-test
+
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|gets|atoi|strtok)\s*\(' \
 	    $$(find app -name '*.c' -o -name '*.h') || \

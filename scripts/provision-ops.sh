@@ -51,6 +51,7 @@ except ValueError:
     sys.exit(1)
 desired = json.load(open(sys.argv[1]))
 desired.pop("Tags", None)
+desired.pop("tags", None)     # ECS answers them apart
 sys.exit(0 if within(desired, actual) else 1)
 EOF
 }
