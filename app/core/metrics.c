@@ -1,5 +1,6 @@
 #include "core/metrics.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,10 @@ struct series {
 	uint64_t n;                     /* latencies in hist */
 	uint32_t hist[BUCKETS];
 };
+
+/* One lock for all of it: a health probe thread may call metrics_dep
+ * while the main thread serves (uncontended, it costs ~20 ns). */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
 	bool          init;
@@ -339,8 +344,8 @@ clear(struct series *s)
 	s->n = 0;
 }
 
-void
-metrics_flush(void)
+static void
+flush_locked(void)
 {
 	int64_t ts = wall_ms();
 	size_t i;
@@ -359,11 +364,19 @@ metrics_flush(void)
 	m.pending = false;
 }
 
+void
+metrics_flush(void)
+{
+	pthread_mutex_lock(&lock);
+	flush_locked();
+	pthread_mutex_unlock(&lock);
+}
+
 static void
 flush_if_due(void)
 {
 	if (m.pending && mono_ms() >= m.due)
-		metrics_flush();
+		flush_locked();
 }
 
 void
@@ -371,9 +384,12 @@ metrics_request(const char *route, int status, enum err e, long latency_us)
 {
 	struct series *s;
 
+	pthread_mutex_lock(&lock);
 	init_once();
-	if (m.off)
+	if (m.off) {
+		pthread_mutex_unlock(&lock);
 		return;
+	}
 	s = route_series(route);
 	s->count[R_REQUESTS]++;
 	if (status >= 400 && status < 500)
@@ -390,6 +406,7 @@ metrics_request(const char *route, int status, enum err e, long latency_us)
 	observe(s, latency_us);
 	mark_pending();
 	flush_if_due();
+	pthread_mutex_unlock(&lock);
 }
 
 void
@@ -399,9 +416,12 @@ metrics_dep(const char *service, int attempts, enum err e, long latency_us,
 	struct series *s;
 	size_t i;
 
+	pthread_mutex_lock(&lock);
 	init_once();
-	if (m.off)
+	if (m.off) {
+		pthread_mutex_unlock(&lock);
 		return;
+	}
 	for (i = 0; i < NDEPS - 1; i++)
 		if (service != NULL && strcmp(service, deps[i].service) == 0)
 			break;
@@ -417,18 +437,23 @@ metrics_dep(const char *service, int attempts, enum err e, long latency_us,
 		m.deadline_seen = true;
 	observe(s, latency_us);
 	mark_pending();
+	pthread_mutex_unlock(&lock);
 }
 
 struct timespec *
 metrics_idle(struct timespec *ts)
 {
 	int64_t left;
+	bool pending;
 
+	pthread_mutex_lock(&lock);
 	init_once();
 	flush_if_due();
-	if (!m.pending)
-		return NULL;
+	pending = m.pending;
 	left = m.due - mono_ms();
+	pthread_mutex_unlock(&lock);
+	if (!pending)
+		return NULL;
 	if (left < 0)
 		left = 0;
 	ts->tv_sec = (time_t)(left / 1000);
@@ -439,15 +464,19 @@ metrics_idle(struct timespec *ts)
 void
 metrics_set_sink(metrics_sink fn, void *ctx)
 {
+	pthread_mutex_lock(&lock);
 	m.sink = fn;
 	m.sink_ctx = ctx;
+	pthread_mutex_unlock(&lock);
 }
 
 void
 metrics_set_period(long ms)
 {
+	pthread_mutex_lock(&lock);
 	init_once();
 	m.period_ms = ms > 0 ? ms : METRICS_PERIOD_MS;
+	pthread_mutex_unlock(&lock);
 }
 
 void
@@ -455,6 +484,7 @@ metrics_reset(void)
 {
 	size_t i;
 
+	pthread_mutex_lock(&lock);
 	init_once();
 	for (i = 0; i <= LIM_METRICS_ROUTES; i++) {
 		clear(&m.routes[i]);
@@ -465,4 +495,5 @@ metrics_reset(void)
 	m.nroutes = 0;
 	m.pending = false;
 	m.deadline_seen = false;
+	pthread_mutex_unlock(&lock);
 }

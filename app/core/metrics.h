@@ -23,8 +23,9 @@
  * cost; nothing else needs it).
  *
  * Process-wide state, like the log: the hooks take no context, so each
- * is one call where it belongs.  Not thread-safe: call from the thread
- * that serves requests.  No allocation after the first call.
+ * is one call where it belongs.  Thread-safe (one mutex: a health probe
+ * thread's calls count too).  Nothing is allocated but a record's line
+ * while it is written.
  */
 #ifndef GROWVRD_METRICS_H
 #define GROWVRD_METRICS_H

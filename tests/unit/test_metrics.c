@@ -13,6 +13,7 @@
  * CloudWatch's units; nothing else).  Then the counts must add up to the
  * requests and calls the test made.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,6 +524,50 @@ test_route_bounds(void)
 	END_CASE();
 }
 
+static void *
+probe_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20000; i++)
+		metrics_dep("dynamodb", 1, ERR_OK, 1000, false);
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	pthread_t th[2];
+	const char *why;
+	struct json_object *root;
+	int64_t calls = 0, reqs = 0;
+	size_t i;
+
+	CASE("a probe thread's calls and the requests all count");
+	metrics_reset();
+	forget();
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, probe_thread, NULL);
+	for (i = 0; i < 20000; i++)
+		metrics_request("plants_get", 200, ERR_OK, 100);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	metrics_flush();
+	for (i = 0; i < nlines; i++) {
+		root = emf_valid(lines[i], &why);
+		CHECK(root != NULL);
+		if (root == NULL)
+			continue;
+		if (member_str(root, "Route") != NULL)
+			reqs += member_int(root, "Requests");
+		else
+			calls += member_int(root, "DependencyCalls");
+		json_object_put(root);
+	}
+	CHECK(reqs == 20000);
+	CHECK(calls == 40000);
+	END_CASE();
+}
+
 static void
 bench(void)
 {
@@ -565,6 +610,7 @@ main(void)
 	test_percentiles_survive();
 	test_period_and_idle();
 	test_route_bounds();
+	test_threads();
 	bench();
 	forget();
 	return harness_done();
