@@ -309,10 +309,12 @@ def main():
     check("CloudWatch Logs: writing only",
           logs and logs <= {"CreateLogStream", "PutLogEvents",
                             "DescribeLogStreams"}, str(sorted(logs)))
-    check("CloudWatch Logs actions only on the one log group",
-          logs_res and all(r.startswith(
-              "arn:@PARTITION@:logs:@REGION@:@ACCOUNT@:log-group:"
-              "@LOG_GROUP@") for r in logs_res), str(logs_res))
+    check("CloudWatch Logs actions only on the workers' and nginx's log "
+          "groups (the CloudWatch agent ships both)",
+          logs_res and all(any(r.startswith(
+              "arn:@PARTITION@:logs:@REGION@:@ACCOUNT@:log-group:" + g)
+              for g in ("@LOG_GROUP@", "@NGINX_LOG_GROUP@"))
+              for r in logs_res), str(logs_res))
     others = {a.split(":", 1)[0] for a in every} - {
         "dynamodb", "cognito-idp", "secretsmanager", "logs"}
     check("no other service", not others, str(sorted(others)))
