@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "aws/ddb.h"
+#include "aws/ddb_batch.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "http/ctx.h"
