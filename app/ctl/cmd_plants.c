@@ -47,6 +47,10 @@
  * GROWVRD_IMPORT_JOBS overrides, 1 to IMPORT_JOBS_MAX. */
 #define IMPORT_JOBS_DEFAULT 2
 #define IMPORT_JOBS_MAX     16
+/* Scan pages of export, in plants: each answer stays well below what one
+ * DynamoDB answer may hold here (LIM_AWS_RESP_MAX, the parser's limits)
+ * and comes back quickly from a busy DynamoDB Local. */
+#define EXPORT_PAGE         50
 
 enum mode { MODE_IMPORT, MODE_REMOVE };
 
@@ -453,7 +457,8 @@ export_all(struct app *app, struct arena *a)
 	enum err e;
 
 	do {
-		e = ddb_scan(&app->ddb, a, app->cfg.plants_table, start, 0, &page);
+		e = ddb_scan(&app->ddb, a, app->cfg.plants_table, start,
+		    EXPORT_PAGE, &page);
 		if (e != ERR_OK)
 			return e;
 		n = json_object_array_length(page.items);
