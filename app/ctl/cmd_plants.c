@@ -48,9 +48,9 @@
 #define IMPORT_JOBS_DEFAULT 2
 #define IMPORT_JOBS_MAX     16
 /* Scan pages of export, in plants: each answer stays well below what one
- * DynamoDB answer may hold here (LIM_AWS_RESP_MAX, the parser's limits)
- * and comes back quickly from a busy DynamoDB Local. */
-#define EXPORT_PAGE         50
+ * DynamoDB answer may hold (LIM_AWS_RESP_MAX) and comes back quickly from
+ * a busy DynamoDB Local. */
+#define EXPORT_PAGE         500
 
 enum mode { MODE_IMPORT, MODE_REMOVE };
 

@@ -40,7 +40,7 @@
 struct arena;
 struct ddb;
 
-#define PLANTS_IMPORT_BATCH 50   /* plants per BatchGetItem round */
+#define PLANTS_IMPORT_BATCH 100  /* plants per BatchGetItem round */
 
 enum plants_format { PLANTS_TSV, PLANTS_JSON };
 
