@@ -12,7 +12,9 @@
  * there, in batches: one consistent BatchGetItem for the ids of up to
  * PLANTS_IMPORT_BATCH plants, then
  *   - a plant that is not stored is written with version 1, through
- *     BatchWriteItem;
+ *     BatchWriteItem (which takes no condition: an admin create of the
+ *     same id in the milliseconds between the read and the write would
+ *     be overwritten by the file's plant);
  *   - a plant whose stored fields equal the file's is left alone (so a
  *     second import of the same file changes nothing);
  *   - a plant whose content differs, or whose stored item is a tombstone,

@@ -289,7 +289,7 @@ def catalog_size_bulk_import_loads_the_generated_plants():
           flush=True)
 
 
-def wait_for_lists(limit_s=90):
+def wait_for_lists(limit_s=180):
     """Wait until WORKER_READS rounds in a row (both workers, several
     times) list exactly the reference's plants for each probe (the rare
     words, and filters that each pick a few dozen plants of 10^4 from
