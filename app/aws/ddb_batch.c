@@ -21,17 +21,6 @@ request_items(const char *table, struct json_object *what)
 	return b;
 }
 
-/* Make the call and release the request tree on every path. */
-static enum err
-call_put(struct ddb *d, struct arena *a, const char *op,
-    struct json_object *body, struct json_object **out)
-{
-	enum err e = ddb_call(d, a, op, body, out);
-
-	json_object_put(body);
-	return e;
-}
-
 /* The unprocessed part of an answer, NULL when none; false when it is
  * not an array as it should be. */
 static bool
@@ -66,6 +55,7 @@ get_round(struct ddb *d, struct arena *a, const char *table,
     struct json_object **unprocessed)
 {
 	struct json_object *req = json_object_new_object(), *ans, *got, *un;
+	struct json_object *body;
 	size_t i, n;
 	enum err e;
 
@@ -74,8 +64,10 @@ get_round(struct ddb *d, struct arena *a, const char *table,
 	if (consistent)
 		json_object_object_add(req, "ConsistentRead",
 		    json_object_new_boolean(1));
-	if ((e = call_put(d, a, "BatchGetItem", request_items(table, req),
-	    &ans)) != ERR_OK)
+	body = request_items(table, req);
+	e = ddb_call(d, a, "BatchGetItem", body, &ans);
+	json_object_put(body);
+	if (e != ERR_OK)
 		return e;
 	got = jx_get(jx_get(ans, "Responses"), table);
 	if (got != NULL && !json_object_is_type(got, json_type_array))
@@ -134,93 +126,4 @@ ddb_batch_get(struct ddb *d, struct arena *a, const char *table,
     struct json_object *keys, struct json_object **items)
 {
 	return ddb_batch_get_ex(d, a, table, keys, false, items);
-}
-
-/* One BatchWriteItem round over reqs (DynamoDB's form, <= 25). */
-static enum err
-write_round(struct ddb *d, struct arena *a, const char *table,
-    struct json_object *reqs, struct json_object **unprocessed)
-{
-	struct json_object *ans;
-	enum err e;
-
-	*unprocessed = NULL;
-	if ((e = call_put(d, a, "BatchWriteItem", request_items(table,
-	    json_object_get(reqs)), &ans)) != ERR_OK)
-		return e;
-	return unprocessed_of(jx_get(jx_get(ans, "UnprocessedItems"), table),
-	    unprocessed) ? ERR_OK : ERR_UPSTREAM;
-}
-
-/* {"PutRequest":{"Item":av}} or {"DeleteRequest":{"Key":av}}; NULL when
- * the plain object is not an object. */
-static struct json_object *
-write_request(struct arena *a, struct json_object *o, bool put)
-{
-	struct json_object *av = ddb_marshal_item(a, o), *in, *r;
-
-	if (av == NULL)
-		return NULL;
-	in = json_object_new_object();
-	json_object_object_add(in, put ? "Item" : "Key", json_object_get(av));
-	r = json_object_new_object();
-	json_object_object_add(r, put ? "PutRequest" : "DeleteRequest", in);
-	return jx_own(a, r);
-}
-
-/* Send one chunk until DynamoDB has processed all of it. */
-static enum err
-write_chunk(struct ddb *d, struct arena *a, const char *table,
-    struct json_object *chunk)
-{
-	struct json_object *un;
-	int tries;
-	enum err e = ERR_OK;
-
-	for (tries = 0; chunk != NULL && e == ERR_OK; tries++) {
-		if (tries == DDB_BATCH_TRIES) {
-			log_kv(LOG_WARN, "dynamodb left batch writes unprocessed",
-			    NULL);
-			return ERR_THROTTLED;
-		}
-		backoff(d, tries);
-		e = write_round(d, a, table, chunk, &un);
-		chunk = un;
-	}
-	return e;
-}
-
-enum err
-ddb_batch_write(struct ddb *d, struct arena *a, const char *table,
-    struct json_object *puts, struct json_object *deletes)
-{
-	struct json_object *lists[2] = { puts, deletes }, *chunk = NULL, *r;
-	size_t i, n;
-	int l;
-	enum err e;
-
-	for (l = 0; l < 2; l++)
-		if (lists[l] != NULL &&
-		    !json_object_is_type(lists[l], json_type_array))
-			return ERR_INVALID;
-	for (l = 0; l < 2; l++) {
-		n = lists[l] != NULL ? json_object_array_length(lists[l]) : 0;
-		for (i = 0; i < n; i++) {
-			r = write_request(a, json_object_array_get_idx(lists[l],
-			    i), l == 0);
-			if (r == NULL)
-				return ERR_INVALID;
-			if (chunk == NULL)
-				chunk = jx_own(a, json_object_new_array());
-			json_object_array_add(chunk, json_object_get(r));
-			if (json_object_array_length(chunk) ==
-			    DDB_BATCH_WRITE_MAX) {
-				if ((e = write_chunk(d, a, table, chunk)) !=
-				    ERR_OK)
-					return e;
-				chunk = NULL;
-			}
-		}
-	}
-	return chunk != NULL ? write_chunk(d, a, table, chunk) : ERR_OK;
 }

@@ -3,7 +3,7 @@
  * plants export
  *
  * import reads the seed catalog's TSV (header row, 40 columns) or a JSON
- * array of plants through store/plants_import, twice: a first pass checks
+ * array of plants through ctl/plants_import, twice: a first pass checks
  * every record with the catalog's one schema (a bad file writes nothing),
  * a second one writes, in GROWVRD_IMPORT_JOBS parallel jobs (2 by
  * default), each with its own connection and the plants whose id hashes
@@ -31,6 +31,7 @@
 #include "aws/aws.h"
 #include "aws/ddb.h"
 #include "aws/ddb_batch.h"
+#include "ctl/ddb_write.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/str.h"
@@ -40,7 +41,7 @@
 #include "net/httpc.h"
 #include "store/catalog_sync.h"
 #include "store/plants.h"
-#include "store/plants_import.h"
+#include "ctl/plants_import.h"
 
 /* Writers in parallel: DynamoDB (and DynamoDB Local even more) spends
  * most of a BatchWriteItem waiting, so two connections keep it busy.
@@ -146,13 +147,11 @@ removal_flush(struct job *j)
 {
 	struct removal *r = &j->rm;
 	struct json_object *found, *tombs, *it;
-	int64_t now;
 	size_t i, n;
 	enum err e;
 
 	if (r->a == NULL)
 		return ERR_OK;
-	now = catalog_now_ms();
 	e = ddb_batch_get_ex(&j->ddb, r->a, j->cfg->plants_table, r->keys,
 	    true, &found);
 	tombs = jx_own(r->a, json_object_new_array());
@@ -160,7 +159,7 @@ removal_flush(struct job *j)
 	for (i = 0; i < n; i++) {
 		it = json_object_array_get_idx(found, i);
 		if (!plants_is_tombstone(it))
-			json_object_array_add(tombs, tombstone(it, now));
+			json_object_array_add(tombs, tombstone(it, catalog_now_ms()));
 	}
 	if (e == ERR_OK)
 		e = ddb_batch_write(&j->ddb, r->a, j->cfg->plants_table, tombs,

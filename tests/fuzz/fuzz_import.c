@@ -1,5 +1,5 @@
 /*
- * libFuzzer: the import file readers (store/plants_import) over any bytes,
+ * libFuzzer: the import file readers (ctl/plants_import) over any bytes,
  * as a JSON array of plants and as a catalog TSV, read to the end or to
  * the first error.
  */
@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "core/arena.h"
-#include "store/plants_import.h"
+#include "ctl/plants_import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

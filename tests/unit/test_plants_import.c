@@ -22,7 +22,7 @@
 #include "json/jx.h"
 #include "net/httpc.h"
 #include "store/plants.h"
-#include "store/plants_import.h"
+#include "ctl/plants_import.h"
 
 /* A valid plant of the seed catalog (p001), as JSON; %s = id. */
 static const char plant_fmt[] =

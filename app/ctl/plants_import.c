@@ -1,10 +1,11 @@
-#include "store/plants_import.h"
+#include "ctl/plants_import.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/ddb.h"
 #include "aws/ddb_batch.h"
+#include "ctl/ddb_write.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
