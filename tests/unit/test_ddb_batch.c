@@ -174,6 +174,7 @@ run_batch(const char *mode, bool get, int n, struct script *s,
 	s->mode = mode;
 	f = fake_start(answer, s);
 	aws = new_aws();
+	memset(&d, 0, sizeof(d));
 	d.aws = aws;
 	d.endpoint = f->url;
 	sleeps = 0;

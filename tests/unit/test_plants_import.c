@@ -361,6 +361,7 @@ import_one(struct store *s, struct plants_import *imp)
 	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLETEST", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCY", 1);
 	aws = aws_new(&cfg, http);
+	memset(&d, 0, sizeof(d));
 	d.aws = aws;
 	d.endpoint = f->url;
 	plants_import_init(imp, &d, "T");
