@@ -71,11 +71,11 @@ $(B)/growvrdctl: $(CTL_OBJ) $(B)/libgrowvrd.a
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libgrowvrd.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
 
 $(B)/itests/%: $(B)/obj/tests/integration/%.o $(B)/libgrowvrd.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
 
 $(B)/obj/tests/integration/%.o: tests/integration/%.c
 	@mkdir -p $(@D)
@@ -85,10 +85,16 @@ $(B)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
 
+# Tests of growvrdctl's own modules (not in the library: the workers must
+# not link what only the operator's tool may do) link them too.
+CTL_TESTED := $(B)/obj/app/ctl/ddb_write.o $(B)/obj/app/ctl/plants_import.o
+$(B)/tests/test_ddb_batch $(B)/tests/test_plants_import: $(CTL_TESTED)
+$(B)/itests/itest_ddb $(B)/fuzz_import: $(CTL_TESTED)
+
 fuzzers: $(FUZZERS)
 
 $(B)/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/libgrowvrd.a
-	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LIBS)
 
 $(B)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 	@mkdir -p $(@D)

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "aws/aws.h"
-#include "aws/retry.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"
@@ -14,8 +13,6 @@
 #include "json/jx.h"
 
 #define DDB_TARGET_PREFIX "DynamoDB_20120810."
-#define DDB_BATCH_MAX     100
-#define DDB_BATCH_TRIES   8
 #define DDB_NUMBER_MAX    40   /* DynamoDB numbers: 38 digits + sign, '.' */
 #define DDB_TOKEN_MAX     32   /* a request token (nginx's $request_id) */
 /* The attribute a write under a request token stores it in. */
@@ -717,78 +714,6 @@ ddb_query_index(struct ddb *d, struct arena *a, const char *table,
 	if ((err = call_put(d, a, "Query", b, &ans)) != ERR_OK)
 		return err;
 	return page_of(a, ans, page);
-}
-
-/* One BatchGetItem round over keys (AttributeValue form, <= 100). */
-static enum err
-batch_round(struct ddb *d, struct arena *a, const char *table,
-    struct json_object *keys, struct json_object *found,
-    struct json_object **unprocessed)
-{
-	struct json_object *b = json_object_new_object(), *req, *ans, *got;
-	struct json_object *un;
-	size_t i, n;
-	enum err e;
-
-	req = json_object_new_object();
-	json_object_object_add(req, "Keys", json_object_get(keys));
-	json_object_object_add(b, "RequestItems", json_object_new_object());
-	json_object_object_add(jx_get(b, "RequestItems"), table, req);
-	if ((e = call_put(d, a, "BatchGetItem", b, &ans)) != ERR_OK)
-		return e;
-	got = jx_get(jx_get(ans, "Responses"), table);
-	if (got != NULL && !json_object_is_type(got, json_type_array))
-		return ERR_UPSTREAM;
-	n = got != NULL ? json_object_array_length(got) : 0;
-	for (i = 0; i < n; i++) {
-		struct json_object *it = ddb_unmarshal_item(a,
-		    json_object_array_get_idx(got, i));
-		if (it == NULL)
-			return ERR_UPSTREAM;
-		json_object_array_add(found, json_object_get(it));
-	}
-	un = jx_get(jx_get(jx_get(ans, "UnprocessedKeys"), table), "Keys");
-	*unprocessed = json_object_is_type(un, json_type_array) &&
-	    json_object_array_length(un) > 0 ? un : NULL;
-	return ERR_OK;
-}
-
-enum err
-ddb_batch_get(struct ddb *d, struct arena *a, const char *table,
-    struct json_object *keys, struct json_object **items)
-{
-	struct json_object *found, *chunk, *un;
-	size_t i, n, start;
-	int tries;
-	enum err e = ERR_OK;
-
-	*items = NULL;
-	if (!json_object_is_type(keys, json_type_array))
-		return ERR_INVALID;
-	found = jx_own(a, json_object_new_array());
-	n = json_object_array_length(keys);
-	for (start = 0; start < n && e == ERR_OK; start += DDB_BATCH_MAX) {
-		chunk = jx_own(a, json_object_new_array());
-		for (i = start; i < n && i < start + DDB_BATCH_MAX; i++)
-			json_object_array_add(chunk,
-			    marshal_item(json_object_array_get_idx(keys, i)));
-		for (tries = 0; chunk != NULL && e == ERR_OK; tries++) {
-			if (tries == DDB_BATCH_TRIES) {
-				e = ERR_THROTTLED;
-				break;
-			}
-			/* UnprocessedKeys: back off as for a throttle. */
-			if (tries > 0) {
-				struct retry *r = aws_retry(d->aws);
-				retry_sleep(r, retry_delay_ms(r, tries - 1));
-			}
-			e = batch_round(d, a, table, chunk, found, &un);
-			chunk = un;
-		}
-	}
-	if (e == ERR_OK)
-		*items = found;
-	return e;
 }
 
 enum err

@@ -17,6 +17,8 @@
  * ERR_UPSTREAM; throttling and outages as aws_json_call says.  The AWS
  * error text is logged (escaped) and never returned.
  *
+ * Batch operations (BatchGetItem, BatchWriteItem) are in aws/ddb_batch.h.
+ *
  * Ownership: every tree returned is owned by the caller's arena.
  */
 #ifndef GROWVRD_DDB_H
@@ -130,14 +132,6 @@ enum err ddb_query_index(struct ddb *d, struct arena *a, const char *table,
     const char *index, const struct ddb_expr *e,
     struct json_object *start_key, int limit, bool forward,
     struct ddb_page *page);
-
-/*
- * ddb_batch_get - get keys (a plain array of key objects, any number) from
- * table; *items receives the plain items found, in no particular order.
- * Sends 100 keys per call and resends UnprocessedKeys with backoff.
- */
-enum err ddb_batch_get(struct ddb *d, struct arena *a, const char *table,
-    struct json_object *keys, struct json_object **items);
 
 /*
  * ddb_transact_write - TransactWriteItems with items already in

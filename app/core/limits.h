@@ -45,6 +45,12 @@
  */
 #define LIM_CATALOG_FILE_MAX  ((uint64_t)2 << 30)
 #define LIM_CATALOG_PLANTS    2000000
+/* growvrdctl plants import streams its file: no bound on the file, one
+ * on each record (a TSV line or a plant of a JSON array), the size of a
+ * request body since a plant comes through the admin API in one. */
+#define LIM_IMPORT_RECORD_MAX 65536       /* = LIM_BODY_MAX; a plain
+                                             number: it is printed */
+#define LIM_IMPORT_COLUMNS  64            /* columns of a TSV import */
 
 /* auth/tcache: verified tokens per worker, fixed at start. */
 #define LIM_TCACHE_SLOTS    1024          /* entries (~1.3 KiB each) */

@@ -21,7 +21,7 @@ static const struct {
 	{ "tables",       cmd_tables,
 	  "tables create|describe|delete  manage the DynamoDB tables" },
 	{ "plants",       cmd_plants,
-	  "plants import FILE.tsv|FILE.json | plants export   the catalog" },
+	  "plants import|remove FILE.tsv|FILE.json | plants export   the catalog" },
 	{ "catalog",      cmd_catalog,
 	  "catalog build [--if-missing] | catalog info   the host's snapshot" },
 	{ "routes",       cmd_routes,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aws/ddb.h"
+#include "aws/ddb_batch.h"
 #include "core/arena.h"
 #include "core/str.h"
 #include "core/limits.h"

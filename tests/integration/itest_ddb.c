@@ -2,7 +2,8 @@
  * itest_ddb - every DynamoDB operation of app/aws/ddb against DynamoDB
  * Local (the test stack's DYNAMODB_ENDPOINT), on a table of its own that
  * it creates and deletes: conditions, exact numbers, Query and Scan over
- * several pages, BatchGetItem over more than 100 keys, transactions.
+ * several pages, BatchGetItem over more than 100 keys, BatchWriteItem
+ * over more than 25 puts and deletes, transactions.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include "aws/ddb.h"
+#include "aws/ddb_batch.h"
+#include "ctl/ddb_write.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "http/ctx.h"
@@ -223,6 +226,34 @@ batch_and_transactions(void)
 	}
 	CHECK(ddb_batch_get(&app.ddb, A, table, keys, &found) == ERR_OK);
 	CHECK(found != NULL && json_object_array_length(found) == 130);
+	END_CASE();
+
+	CASE("BatchWriteItem: 60 puts (3 calls), then 30 deletes, consistent "
+	    "BatchGetItem sees each");
+	{
+		struct json_object *puts = jx_own(A, json_object_new_array());
+		struct json_object *dels = jx_own(A, json_object_new_array());
+		struct json_object *wkeys = jx_own(A, json_object_new_array());
+		for (i = 0; i < 60; i++) {
+			snprintf(sk, sizeof(sk), "%03d", i);
+			json_object_array_add(puts, json_object_get(item("w", sk,
+			    i)));
+			json_object_array_add(wkeys, json_object_get(key("w", sk)));
+			if (i % 2 == 0)
+				json_object_array_add(dels, json_object_get(key("w",
+				    sk)));
+		}
+		CHECK(ddb_batch_write(&app.ddb, A, table, puts, NULL) == ERR_OK);
+		CHECK(ddb_batch_get_ex(&app.ddb, A, table, wkeys, true, &found) ==
+		    ERR_OK);
+		CHECK(found != NULL && json_object_array_length(found) == 60);
+		CHECK(ddb_batch_write(&app.ddb, A, table, NULL, dels) == ERR_OK);
+		CHECK(ddb_batch_get_ex(&app.ddb, A, table, wkeys, true, &found) ==
+		    ERR_OK);
+		CHECK(found != NULL && json_object_array_length(found) == 30);
+		/* The same puts again: idempotent, nothing refused. */
+		CHECK(ddb_batch_write(&app.ddb, A, table, puts, NULL) == ERR_OK);
+	}
 	END_CASE();
 
 	CASE("TransactWriteItems: all or nothing");
