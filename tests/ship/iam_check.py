@@ -123,6 +123,7 @@ FILE_TABLE = {
     "app/store/catalog_sync.c": "Plants",
     "app/store/users.c": "Users",
     "app/store/user_plants.c": "Users",
+    "app/auth/session.c": "Users",
     "app/store/subscriptions.c": "Subscriptions",
     "app/store/quota.c": "Subscriptions",
     "app/store/idempotency.c": "Subscriptions",
