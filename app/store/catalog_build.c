@@ -105,7 +105,11 @@ catalog_entry_from_item(struct arena *a, struct json_object *item,
 	if (!jx_int(item, "changed_at", 0, INT64_MAX, &e->changed_at))
 		e->changed_at = 0;
 	if (plants_is_tombstone(item)) {
+		/* The id outlives the item's tree (a poll frees each page). */
 		e->tombstone = true;
+		e->owned = xmalloc(n);
+		memcpy(e->owned, e->id, n);
+		e->id = e->owned;
 		return true;
 	}
 	plant = plants_canonical(a, item);

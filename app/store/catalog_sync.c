@@ -33,11 +33,13 @@ extern char **environ;
 struct poll_state {
 	char     magic[8];
 	uint64_t snap_id;        /* the snapshot watermark_ms belongs to */
-	int64_t  watermark_ms;   /* changes up to here are in that snapshot */
+	int64_t  watermark_ms;   /* every change stamped before this less
+	                            CATALOG_OVERLAP_MS is in that snapshot */
 	int64_t  last_poll_ms;
-	int64_t  round_since_ms; /* a poll round left unfinished: its start */
-	int64_t  resume_ms;      /*   and where it stopped: changed_at, id */
+	int64_t  round_since_ms; /* a poll round left unfinished: its since, */
+	int64_t  resume_ms;      /*   where it stopped: changed_at, id, */
 	char     resume_id[LIM_ID_MAX + 1];
+	int64_t  round_start_ms; /*   and when it began */
 };
 
 struct catalog_sync {
@@ -264,8 +266,7 @@ cur_info(const struct catalog_sync *s, struct catalog_info *info)
  */
 static void
 collect(struct catalog_sync *s, struct arena *a, struct json_object *items,
-    struct catalog_entry **changes, size_t *n, size_t *cap,
-    int64_t *max_changed)
+    struct catalog_entry **changes, size_t *n, size_t *cap)
 {
 	size_t i, len = json_object_array_length(items), pos;
 	const char *why;
@@ -275,9 +276,7 @@ collect(struct catalog_sync *s, struct arena *a, struct json_object *items,
 		struct catalog_entry p;
 		const char *id;
 		size_t id_n;
-		int64_t v, t;
-		if (jx_int(it, "changed_at", 0, INT64_MAX, &t) && t > *max_changed)
-			*max_changed = t;
+		int64_t v;
 		if ((id = jx_str(it, "id", &id_n)) == NULL ||
 		    !jx_int(it, "version", 1, INT64_MAX, &v))
 			continue;
@@ -351,15 +350,25 @@ poll_changes(struct catalog_sync *s, struct ddb *d, struct poll_state *st,
 	struct catalog_info info;
 	struct ddb_page page;
 	size_t n = 0, cap = 0;
-	int64_t since, mark, max_changed = 0;
+	int64_t since, mark;
 	int pages;
 	enum err e = ERR_OK;
 	struct arena *a;
 
+	/*
+	 * A round reads every change stamped from since on.  Once it has
+	 * read to the end, whatever was stamped before the round began less
+	 * the overlap is visible and was read: the next round starts there
+	 * (so a quiet catalog's rounds read only the last overlap's changes).
+	 */
 	cur_info(s, &info);
 	mark = st->snap_id == info.id ? st->watermark_ms : info.watermark_ms;
-	since = st->round_since_ms > 0 ? st->round_since_ms :
-	    mark - CATALOG_OVERLAP_MS;
+	if (st->round_since_ms > 0)
+		since = st->round_since_ms;
+	else {
+		since = mark - CATALOG_OVERLAP_MS;
+		st->round_start_ms = now_ms;
+	}
 	for (pages = 0; pages < CATALOG_POLL_PAGES; pages++) {
 		struct ddb_expr x = { "#c = :c AND #t >= :since", NULL, NULL,
 		    NULL };
@@ -388,8 +397,7 @@ poll_changes(struct catalog_sync *s, struct ddb *d, struct poll_state *st,
 		e = ddb_query_index(d, a, s->table, PLANTS_CHANGES_INDEX, &x,
 		    start, CATALOG_POLL_ITEMS, true, &page);
 		if (e == ERR_OK)
-			collect(s, a, page.items, &changes, &n, &cap,
-			    &max_changed);
+			collect(s, a, page.items, &changes, &n, &cap);
 		if (e == ERR_OK && page.last_key != NULL) {
 			const char *id = jx_str(page.last_key, "id", NULL);
 			int64_t t;
@@ -417,8 +425,8 @@ poll_changes(struct catalog_sync *s, struct ddb *d, struct poll_state *st,
 		log_kv(LOG_WARN, "catalog poll failed; serving the last snapshot",
 		    "error", err_name(e), NULL);
 	/* A round read to its end moves the watermark. */
-	if (st->round_since_ms == 0 && e == ERR_OK && max_changed > mark)
-		mark = max_changed;
+	if (st->round_since_ms == 0 && e == ERR_OK && st->round_start_ms > mark)
+		mark = st->round_start_ms;
 	install_changes(s, st, changes, n, mark, now_ms);
 	free_changes(changes, n);
 	return e;

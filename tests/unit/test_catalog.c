@@ -337,6 +337,29 @@ test_changes(struct arena *a, struct json_object **ref, struct catalog **cp)
 	catalog_close(c2);
 	END_CASE();
 
+	CASE("catalog: a tombstone's entry outlives its item (a poll frees "
+	    "each page before it builds)");
+	{
+		struct arena *page = arena_new(0);
+		struct catalog_entry te;
+		struct catalog_meta m = { 1, 2, 3 };
+		const char *why;
+		t = jx_own(page, json_object_new_object());
+		json_object_object_add(t, "id", json_object_new_string("g90001"));
+		json_object_object_add(t, "version", json_object_new_int(7));
+		json_object_object_add(t, "deleted", json_object_new_boolean(1));
+		CHECK(catalog_entry_from_item(page, t, &te, &why));
+		arena_free(page);
+		CHECK(catalog_build(c, &te, 1, &m, false, path, &applied) ==
+		    ERR_OK && applied == 1);
+		catalog_entry_free(&te);
+		c2 = catalog_open(path, &why);
+		CHECK(c2 != NULL && !catalog_find(c2, "g90001", 6, &pos));
+		catalog_close(c);
+		*cp = c = c2;
+	}
+	END_CASE();
+
 	CASE("catalog: a walk resumed across changes returns each unchanged "
 	    "plant once");
 	start = catalog_after(c, mid.name, mid.name_len, mid.id, mid.id_len);
