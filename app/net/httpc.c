@@ -357,8 +357,14 @@ httpc_last_header(struct httpc *h, const char *name, char *out, size_t n)
 	size_t len;
 	const char *p;
 
-	if (n == 0 || curl_easy_header(h->curl, name, (size_t)-1,
-	    CURLH_HEADER, -1, &hd) != CURLHE_OK || hd->value == NULL)
+	if (n == 0 || curl_easy_header(h->curl, name, 0, CURLH_HEADER, -1,
+	    &hd) != CURLHE_OK)
+		return false;
+	/* The last of several: index amount - 1. */
+	if (hd->amount > 1 && curl_easy_header(h->curl, name, hd->amount - 1,
+	    CURLH_HEADER, -1, &hd) != CURLHE_OK)
+		return false;
+	if (hd->value == NULL)
 		return false;
 	len = strlen(hd->value);
 	if (len >= n)
