@@ -24,6 +24,8 @@
 //        events and their signed headers ({events:[{id,type,payload,
 //        header}]}); deliver=0 only makes them (the test delivers).
 //   POST /checkout/{cs}/pay[?deliver=0]   as the page's Pay button
+//   POST /_standin/autopay {next:N}  the next N checkout sessions are paid,
+//        and their events delivered, before the create is answered
 //   POST /_standin/sign {payload, secret?}  a Stripe-Signature made by
 //        Stripe's own SDK (webhooks.generateTestHeaderString)
 //   GET  /_standin/violations, GET /_standin/requests (the C client's
@@ -58,6 +60,7 @@ let S = { products: {}, prices: {}, customers: {}, sessions: {}, subscriptions: 
   invoices: {}, endpoints: {}, events: {}, idem: {} };
 if (STATE && fs.existsSync(STATE)) S = { ...S, ...JSON.parse(fs.readFileSync(STATE, 'utf8')) };
 const violations = [];
+let autopay = 0;        // sessions to pay before answering their create
 const requests = [];
 function save() {
   if (!STATE) return;
@@ -277,6 +280,12 @@ const ROUTES = [
       throw invalid('The `expires_at` timestamp must be between 30 minutes and 24 hours from now.', 'expires_at');
     const s = sessionObj(b);
     S.sessions[s.id] = s;
+    if (autopay > 0) {
+      // Paid, and its events delivered, before this answer leaves.
+      autopay -= 1;
+      const answer = structuredClone(s);
+      return pay(s, true).then(() => answer);
+    }
     return s;
   }],
   ['POST', /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, '/v1/checkout/sessions/{session}/expire', (m) => {
@@ -360,7 +369,7 @@ async function api(req, res, url, raw) {
   let status = 200;
   let answer;
   try {
-    answer = publicOf(fn(url.pathname.match(re), query, form));
+    answer = publicOf(await fn(url.pathname.match(re), query, form));
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     status = e.status;
@@ -496,6 +505,10 @@ async function route(req, res) {
     const secret = b.secret || Object.values(S.endpoints)[0]?.secret;
     return answerJson(res, 200, { header: sdk.webhooks.generateTestHeaderString({
       payload: b.payload, secret, timestamp: b.timestamp }) });
+  }
+  if (url.pathname === '/_standin/autopay' && req.method === 'POST') {
+    autopay = Number(JSON.parse(raw || '{}').next || 1);
+    return answerJson(res, 200, { autopay });
   }
   if (url.pathname === '/_standin/violations') return answerJson(res, 200, { violations });
   if (url.pathname === '/_standin/requests') return answerJson(res, 200, { requests });
