@@ -294,6 +294,34 @@ def an_event_of_another_kind_is_200_and_ignored():
     expect_eq(rr.json["outcome"], "ignored", "outcome")
 
 
+@only(True)
+def webhook_bodies_up_to_512_kib_pass_nginx_and_the_worker():
+    """LIM_WEBHOOK_BODY_MAX (and nginx's client_max_body_size for the
+    route): exactly 512 KiB is read and checked, one byte more is 413."""
+    limit = 512 * 1024
+
+    def event_of(size):
+        head = {"id": "evt_big%d" % size, "object": "event",
+                "type": "customer.updated", "created": int(time.time()),
+                "data": {"object": {"id": "cus_big", "pad": ""}}}
+        text = json.dumps(head)
+        return text.replace('"pad": ""', '"pad": "%s"' % (
+            "x" * (size - len(text))))
+    for size, status in ((limit, 200), (limit + 1, 413)):
+        payload = event_of(size)
+        expect_eq(len(payload), size, "body size")
+        t, mac = sign(payload)
+        rr = request("POST", WEBHOOK, body=payload.encode(), headers={
+            "Content-Type": "application/json",
+            "Stripe-Signature": "t=%d,v1=%s" % (t, mac)})
+        expect_eq(rr.status, status, "%d bytes" % size)
+    # the API's other routes keep 64 KiB
+    token, _ = user()
+    r = post("/api/v1/subscriptions", body=b'{"plan":"' + b"x" * 70000 +
+             b'"}', headers={"Content-Type": "application/json"}, token=token)
+    expect_eq(r.status, 413, "64 KiB elsewhere")
+
+
 # ------------------------------------------------------------ lifecycle
 
 @only(True)

@@ -396,6 +396,39 @@ test_price_and_portal(void)
 	}
 	END_CASE();
 
+	CASE("call: a form body past LIM_STRIPE_FORM_MAX is refused before "
+	    "any request");
+	{
+		static const struct script sc = { 1, { { 200, "{}", NULL, 0 } } };
+		static char big[LIM_STRIPE_FORM_MAX + 1];
+		struct stripe_param p[1];
+		struct json_object *o;
+		memset(big, 'a', sizeof(big) - 1);
+		p[0].key = "k";
+		p[0].value = big;
+		f = fake_start(h_script, (void *)(uintptr_t)&sc);
+		s = client(h, f->url);
+		CHECK(stripe_call(s, a, "POST", "/v1/x", p, 1, "key-1", &o,
+		    NULL) == ERR_INVALID);
+		CHECK(atomic_load(&f->requests) == 0);
+		{
+			/* The bound itself: "k=" + value of max - 2 fits. */
+			struct buf b;
+			buf_init(&b, LIM_STRIPE_FORM_MAX);
+			big[LIM_STRIPE_FORM_MAX - 2] = '\0';
+			CHECK(stripe_form(&b, p, 1) && b.len ==
+			    LIM_STRIPE_FORM_MAX);
+			buf_reset(&b);
+			big[LIM_STRIPE_FORM_MAX - 2] = 'a';
+			big[LIM_STRIPE_FORM_MAX - 1] = '\0';
+			CHECK(!stripe_form(&b, p, 1));
+			buf_free(&b);
+		}
+		stripe_free(s);
+		fake_stop(f);
+	}
+	END_CASE();
+
 	CASE("client: no key, a bad base URL or a key with spaces: no client");
 	{
 		struct stripe_conf c;
@@ -501,6 +534,24 @@ test_signatures(void)
 	snprintf(h, sizeof(h), "t=%lld, v1=%s, v1=%s", (long long)now, good,
 	    other);
 	CHECK(verify(h, BODY, now) == ERR_OK);
+	END_CASE();
+
+	CASE("signature: LIM_STRIPE_SIGS v1 are looked at, no more");
+	{
+		int n, i;
+		n = snprintf(h, sizeof(h), "t=%lld", (long long)now);
+		for (i = 0; i < LIM_STRIPE_SIGS - 1; i++)
+			n += snprintf(h + n, sizeof(h) - (size_t)n, ",v1=%s",
+			    other);
+		snprintf(h + n, sizeof(h) - (size_t)n, ",v1=%s", good);
+		CHECK(verify(h, BODY, now) == ERR_OK);
+		n = snprintf(h, sizeof(h), "t=%lld", (long long)now);
+		for (i = 0; i < LIM_STRIPE_SIGS; i++)
+			n += snprintf(h + n, sizeof(h) - (size_t)n, ",v1=%s",
+			    other);
+		snprintf(h + n, sizeof(h) - (size_t)n, ",v1=%s", good);
+		CHECK(verify(h, BODY, now) == ERR_INVALID);
+	}
 	END_CASE();
 
 	CASE("signature: only v0 (even a matching one) fails");
@@ -614,6 +665,32 @@ test_events(void)
 	    ERR_OK);
 	CHECK(ev.type == WH_INVOICE_FAILED && ev.user_id == NULL &&
 	    ev.subscription_id == NULL && ev.period_end == 0);
+	END_CASE();
+
+	CASE("answer: nested LIM_STRIPE_JSON_DEPTH deep is read, one more is "
+	    "not");
+	{
+		char deep[6 * LIM_STRIPE_JSON_DEPTH + 16];
+		struct json_object *o;
+		int i, n = 0;
+		for (i = 0; i < LIM_STRIPE_JSON_DEPTH - 1; i++)
+			n += snprintf(deep + n, sizeof(deep) - (size_t)n, "{\"a\":");
+		n += snprintf(deep + n, sizeof(deep) - (size_t)n, "{}");
+		for (i = 0; i < LIM_STRIPE_JSON_DEPTH - 1; i++)
+			deep[n++] = '}';
+		deep[n] = '\0';
+		CHECK(stripe_parse_answer(a, deep, strlen(deep), &o, NULL) ==
+		    ERR_OK);
+		n = 0;
+		for (i = 0; i < LIM_STRIPE_JSON_DEPTH; i++)
+			n += snprintf(deep + n, sizeof(deep) - (size_t)n, "{\"a\":");
+		n += snprintf(deep + n, sizeof(deep) - (size_t)n, "{}");
+		for (i = 0; i < LIM_STRIPE_JSON_DEPTH; i++)
+			deep[n++] = '}';
+		deep[n] = '\0';
+		CHECK(stripe_parse_answer(a, deep, strlen(deep), &o, NULL) ==
+		    ERR_UPSTREAM);
+	}
 	END_CASE();
 
 	CASE("event: not an event");
