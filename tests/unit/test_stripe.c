@@ -14,6 +14,8 @@
 #include "core/crypt.h"
 #include "core/limits.h"
 #include "core/str.h"
+#include "aws/aws.h"
+#include "aws/retry.h"
 #include "net/httpc.h"
 #include "pay/stripe.h"
 #include "pay/webhook.h"
@@ -455,6 +457,114 @@ test_price_and_portal(void)
 	httpc_free(h);
 }
 
+/* ---- keys from the environment or Secrets Manager -------------------- */
+
+#define KEY_ARN "arn:aws:secretsmanager:us-east-1:123456789012:secret:" \
+	"growvrd/stripe-secret-key-AbCdEf"
+#define WH_ARN "arn:aws:secretsmanager:us-east-1:123456789012:secret:" \
+	"growvrd/stripe-webhook-secret-AbCdEf"
+
+/* Secrets Manager for the two ARNs (404 for others), Stripe for /v1/. */
+static void
+h_sm_and_stripe(struct fake *f, int n, const struct fake_req *req,
+    struct fake_ans *ans)
+{
+	(void)f, (void)n;
+	if (strncmp(req->path, "/v1/", 4) == 0) {
+		ans->status = 200;
+		ans->body = "{\"object\":\"list\",\"data\":[{\"id\":\"price_1\"}]}";
+	} else if (strstr(req->body, "stripe-secret-key") != NULL) {
+		ans->status = 200;
+		ans->body = "{\"SecretString\":\"sk_test_from_sm\"}";
+	} else if (strstr(req->body, "stripe-webhook-secret") != NULL) {
+		ans->status = 200;
+		ans->body = "{\"SecretString\":\"whsec_from_sm\"}";
+	} else {
+		ans->status = 400;
+		ans->body = "{\"__type\":\"ResourceNotFoundException\"}";
+	}
+}
+
+static void
+no_sleep(void *ctx, long ms)
+{
+	(void)ctx, (void)ms;
+}
+
+static void
+test_load(void)
+{
+	struct aws_config cfg = { "us-east-1", 500, 2000, 2 };
+	struct httpc *h = httpc_new();
+	struct fake *f = fake_start(h_sm_and_stripe, NULL);
+	struct arena *a = arena_new(LIM_ARENA_MAX);
+	struct stripe *s = NULL;
+	struct fake_req last;
+	struct aws *aws;
+	const char *id;
+	char v[128];
+
+	unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLETEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCY", 1);
+	aws = aws_new(&cfg, h);
+	retry_set_hooks(aws_retry(aws), no_sleep, NULL, NULL);
+	setenv("SECRETSMANAGER_ENDPOINT", f->url, 1);
+	setenv("STRIPE_API_BASE", f->url, 1);
+
+	CASE("load: no key at all is Stripe off (API 1.0), not an error");
+	unsetenv("STRIPE_SECRET_KEY");
+	unsetenv("STRIPE_SECRET_KEY_ARN");
+	unsetenv("STRIPE_WEBHOOK_SECRET");
+	unsetenv("STRIPE_WEBHOOK_SECRET_ARN");
+	CHECK(stripe_load(aws, "us-east-1", h, &s) && s == NULL);
+	END_CASE();
+
+	CASE("load: keys from the environment");
+	setenv("STRIPE_SECRET_KEY", "sk_test_env", 1);
+	setenv("STRIPE_WEBHOOK_SECRET", "whsec_env", 1);
+	CHECK(stripe_load(aws, "us-east-1", h, &s) && s != NULL);
+	CHECK(s != NULL && strcmp(stripe_webhook_secret(s), "whsec_env") == 0);
+	stripe_free(s);
+	s = NULL;
+	END_CASE();
+
+	CASE("load: an ARN wins; the key read from Secrets Manager is the "
+	    "one sent to Stripe");
+	setenv("STRIPE_SECRET_KEY_ARN", KEY_ARN, 1);
+	setenv("STRIPE_WEBHOOK_SECRET_ARN", WH_ARN, 1);
+	CHECK(stripe_load(aws, "us-east-1", h, &s) && s != NULL);
+	CHECK(s != NULL && strcmp(stripe_webhook_secret(s), "whsec_from_sm") ==
+	    0);
+	CHECK(s != NULL && stripe_price_id(s, a, "k", &id, NULL) == ERR_OK);
+	fake_last(f, &last);
+	CHECK(fake_header(&last, "Authorization", v, sizeof(v)) &&
+	    strcmp(v, "Bearer sk_test_from_sm") == 0);
+	stripe_free(s);
+	s = NULL;
+	END_CASE();
+
+	CASE("load: a secret that cannot be read refuses the start");
+	setenv("STRIPE_SECRET_KEY_ARN", KEY_ARN "-gone-x", 1);
+	setenv("STRIPE_WEBHOOK_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:"
+	    "123456789012:secret:other-AbCdEf", 1);
+	CHECK(!stripe_load(aws, "us-east-1", h, &s) && s == NULL);
+	END_CASE();
+
+	unsetenv("STRIPE_SECRET_KEY");
+	unsetenv("STRIPE_SECRET_KEY_ARN");
+	unsetenv("STRIPE_WEBHOOK_SECRET");
+	unsetenv("STRIPE_WEBHOOK_SECRET_ARN");
+	unsetenv("STRIPE_API_BASE");
+	unsetenv("SECRETSMANAGER_ENDPOINT");
+	arena_free(a);
+	aws_free(aws);
+	fake_stop(f);
+	httpc_free(h);
+}
+
 /* ---- webhook signatures --------------------------------------------- */
 
 #define SECRET "whsec_test_secret"
@@ -715,6 +825,7 @@ main(void)
 	test_should_retry();
 	test_calls();
 	test_price_and_portal();
+	test_load();
 	test_signatures();
 	test_events();
 	httpc_global_cleanup();
