@@ -22,20 +22,10 @@ GROWVRD_STRIPE_WEBHOOK_SECRET_NAME=${GROWVRD_STRIPE_WEBHOOK_SECRET_NAME:-growvrd
 GROWVRD_PUBLIC_URL=${GROWVRD_PUBLIC_URL:-}
 STRIPE_KEY_ARN="" STRIPE_WHSEC_ARN="" STRIPE_WHSEC="" POLICY_SECRET_ARN=""
 
+# The TTL that ends processed webhook events and Idempotency-Key records
+# (scripts/provision's ensure_ttl, as for Plants).
 ensure_subscriptions_ttl() {
-	local status
-	status=$(aws_ro dynamodb describe-time-to-live --table-name \
-	    "$SUBSCRIPTIONS_TABLE" --query TimeToLiveDescription.TimeToLiveStatus \
-	    --output text 2>/dev/null) || status=""
-	if [ "$status" = ENABLED ] || [ "$status" = ENABLING ]; then
-		step "TTL $SUBSCRIPTIONS_TABLE.expires_at" unchanged
-		return 0
-	fi
-	aws_rw dynamodb update-time-to-live --table-name "$SUBSCRIPTIONS_TABLE" \
-	    --time-to-live-specification Enabled=true,AttributeName=expires_at \
-	    >/dev/null
-	step "TTL $SUBSCRIPTIONS_TABLE.expires_at" "$(dry updated)" \
-	    "webhook event ids, Idempotency-Keys"
+	ensure_ttl "$SUBSCRIPTIONS_TABLE"
 }
 
 # stripe_secret NAME VALUE: VALUE in Secrets Manager as NAME; prints the ARN.

@@ -513,6 +513,54 @@ def idempotency_key_cases():
 
 
 @only(True)
+def idempotency_key_while_the_first_runs_is_409():
+    token, _ = user()
+    status, _ = standin("POST", "/_standin/fault", {"next": 2, "status": 0,
+                                                    "delay_ms": 1500})
+    expect_eq(status, 200, "slow Stripe armed")
+    first = []
+    th = threading.Thread(target=lambda: first.append(create(token, key="slow-1")))
+    th.start()
+    time.sleep(0.8)
+    expect_problem(create(token, key="slow-1"), 409)
+    th.join()
+    expect_status(first[0], 201)
+    again = create(token, key="slow-1")
+    expect_eq(again.json["subscription_id"], first[0].json["subscription_id"],
+              "the first answer, replayed")
+
+
+@only(True)
+def while_stripe_is_down_create_is_503_with_retry_after_and_leaves_nothing():
+    token, _ = user()
+    status, _ = standin("POST", "/_standin/fault", {"next": 3, "status": 503})
+    expect_eq(status, 200, "outage armed")
+    r = create(token, key="down-1")
+    expect_problem(r, 503)
+    expect_eq(r.headers.get("Retry-After"), "30", "Retry-After")
+    expect_eq(get("/api/v1/subscriptions", token=token).json["items"], [],
+              "nothing stored")
+    r = create(token, key="down-1")      # a 5xx is not kept: runs again
+    expect_status(r, 201)
+    expect_eq(r.json["status"], "pending", "made once Stripe is back")
+
+
+@only(True)
+def a_checkout_failing_after_the_price_frees_the_slot():
+    token, _ = user()
+    # the price lookup passes, the session fails to the end
+    status, _ = standin("POST", "/_standin/fault", {
+        "next": 3, "status": 500, "path": "/v1/checkout/sessions"})
+    expect_eq(status, 200, "armed")
+    r = create(token)
+    expect_problem(r, 503)
+    items = get("/api/v1/subscriptions", token=token).json["items"]
+    expect(all(s["status"] == "canceled" for s in items),
+           "an abandoned pending one at most: %r" % items)
+    expect_status(create(token, "subscriber"), 201)
+
+
+@only(True)
 def idempotency_key_parallel_requests_make_one_subscription():
     token, _ = user()
     out = []

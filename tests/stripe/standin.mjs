@@ -24,6 +24,9 @@
 //        events and their signed headers ({events:[{id,type,payload,
 //        header}]}); deliver=0 only makes them (the test delivers).
 //   POST /checkout/{cs}/pay[?deliver=0]   as the page's Pay button
+//   POST /_standin/fault {next:N, status:500, delay_ms:0, path?}  the next
+//        N API calls (of the OpenAPI path, if given) wait delay_ms, then
+//        fail with status (0: answer normally)
 //   POST /_standin/autopay {next:N}  the next N checkout sessions are paid,
 //        and their events delivered, before the create is answered
 //   POST /_standin/sign {payload, secret?}  a Stripe-Signature made by
@@ -61,6 +64,7 @@ let S = { products: {}, prices: {}, customers: {}, sessions: {}, subscriptions: 
 if (STATE && fs.existsSync(STATE)) S = { ...S, ...JSON.parse(fs.readFileSync(STATE, 'utf8')) };
 const violations = [];
 let autopay = 0;        // sessions to pay before answering their create
+let fault = { next: 0, status: 500, delay_ms: 0 };  // the next API calls
 const requests = [];
 function save() {
   if (!STATE) return;
@@ -342,6 +346,15 @@ async function api(req, res, url, raw) {
     return;
   }
   const [method, re, oasPath, fn] = route;
+  if (fault.next > 0 && (!fault.path || fault.path === oasPath)) {
+    // An outage (or a slow Stripe) for the next calls, as tests ask.
+    fault.next -= 1;
+    if (fault.delay_ms) await new Promise((r) => setTimeout(r, fault.delay_ms));
+    if (fault.status) {
+      answerJson(res, fault.status, { error: { type: 'api_error', message: 'stand-in fault' } });
+      return;
+    }
+  }
   const query = oas ? oas.decodeForm(url.search.slice(1)) : {};
   const form = oas ? oas.decodeForm(raw) : Object.fromEntries(new URLSearchParams(raw));
   requests.push({ method, path: url.pathname, oas_path: oasPath, stripe_version: req.headers['stripe-version'] || null,
@@ -505,6 +518,12 @@ async function route(req, res) {
     const secret = b.secret || Object.values(S.endpoints)[0]?.secret;
     return answerJson(res, 200, { header: sdk.webhooks.generateTestHeaderString({
       payload: b.payload, secret, timestamp: b.timestamp }) });
+  }
+  if (url.pathname === '/_standin/fault' && req.method === 'POST') {
+    const b = JSON.parse(raw || '{}');
+    fault = { next: Number(b.next ?? 1), status: Number(b.status ?? 500), delay_ms: Number(b.delay_ms || 0),
+      path: b.path || null };
+    return answerJson(res, 200, fault);
   }
   if (url.pathname === '/_standin/autopay' && req.method === 'POST') {
     autopay = Number(JSON.parse(raw || '{}').next || 1);
