@@ -15,17 +15,20 @@
 #include <time.h>
 
 #include "core/arena.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "handlers/handlers.h"
 #include "http/req.h"
 #include "http/resp.h"
 #include "json/jx.h"
+#include "net/httpc.h"
 #include "pay/stripe.h"
 #include "pay/webhook.h"
 #include "store/subscriptions.h"
 
 #define RETRY_AFTER     "30"      /* seconds, on a 503 of Stripe's */
 #define EXPIRY_MARGIN   60        /* Stripe's session ends before ours */
+#define UNDO_RESERVE_MS 2000      /* left, after Checkout, to undo the pending */
 
 /* A Stripe failure as the client sees it. */
 static enum err
@@ -58,6 +61,7 @@ hb_checkout(struct ctx *c, const struct subs_new *n, const char *lookup_key,
 	const char *price, *id, *session, *url;
 	struct json_object *pending;
 	time_t now = time(NULL);
+	int64_t full;
 	enum err e, e2;
 
 	*item = NULL;
@@ -91,8 +95,15 @@ hb_checkout(struct ctx *c, const struct subs_new *n, const char *lookup_key,
 	co.success_url = return_url(c, "success", id);
 	co.cancel_url = return_url(c, "canceled", id);
 	co.expires_at = (time_t)pn.pending_until - EXPIRY_MARGIN;
+	/* Keep time, within the request's deadline, to undo the pending
+	 * subscription if Checkout fails: else it would hold the slot for
+	 * 24 h. */
+	full = httpc_deadline(c->app->http);
+	if (full != 0)
+		httpc_set_deadline(c->app->http, full - UNDO_RESERVE_MS);
 	e = stripe_checkout_create(c->app->stripe, c->a, &co, &session, &url,
 	    NULL);
+	httpc_set_deadline(c->app->http, full);
 	if (e != ERR_OK) {
 		if ((e2 = subs_abandon(&c->app->ddb, c->a, table, c->who->sub,
 		    id)) != ERR_OK)

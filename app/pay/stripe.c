@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/crypt.h"
+#include "core/deadline.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -292,8 +293,12 @@ stripe_should_retry(enum err e, long status, const char *hint)
 	return status == 409 || status == 429 || status >= 500;
 }
 
-/* Sleep base * 2^(attempt-1), capped, plus up to half of it as jitter. */
-static void
+/*
+ * Sleep base * 2^(attempt-1), capped, plus up to half of it as jitter.
+ * False, without sleeping, when the sleep and a try after it would not
+ * fit in what is left of the request's deadline (httpc's).
+ */
+static bool
 backoff(const struct stripe *s, int attempt)
 {
 	unsigned char r;
@@ -307,10 +312,13 @@ backoff(const struct stripe *s, int attempt)
 		ms = STRIPE_BACKOFF_MAX_MS;
 	if (crypt_random(&r, 1))
 		ms += (ms / 2) * r / 255;
+	if (deadline_left_ms(httpc_deadline(s->http)) < ms + 2 * s->backoff_ms)
+		return false;
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) != 0)
 		;
+	return true;
 }
 
 static bool
@@ -430,16 +438,17 @@ stripe_call(struct stripe *s, struct arena *a, const char *method,
 	req.max_response = LIM_STRIPE_RESP_MAX;
 	for (i = 1; i <= s->attempts; i++) {
 		if (i > 1) {
+			if (!backoff(s, i - 1))
+				break;      /* no time left for another try */
 			buf_free(&resp.body);
-			backoff(s, i - 1);
 		}
 		f->attempts = i;
 		e = attempt(s, &req, &resp, hint, sizeof(hint), &has_hint);
 		f->status = (int)resp.status;
 		if (e == ERR_OK && resp.status >= 200 && resp.status < 300)
 			break;
-		if (!stripe_should_retry(e, resp.status, has_hint ? hint :
-		    NULL))
+		if (resp.past_deadline || !stripe_should_retry(e, resp.status,
+		    has_hint ? hint : NULL))
 			break;
 	}
 	/* The Authorization line holds the key: wipe our copy. */
