@@ -49,6 +49,8 @@ static const struct setting {
 	{ "GROWVRD_CTL", K_STR, offsetof(struct config, ctl_path), "", 0, 0 },
 	{ "GROWVRD_LOG_LEVEL", K_STR, offsetof(struct config, log_level),
 	  "info", 0, 0 },
+	{ "GROWVRD_PUBLIC_URL", K_STR, offsetof(struct config, public_url),
+	  "https://localhost:8443", 0, 0 },
 	{ "GROWVRD_AWS_TIMEOUT_MS", K_LONG,
 	  offsetof(struct config, aws_timeout_ms), "3000", 50, 60000 },
 	{ "GROWVRD_AWS_CONNECT_TIMEOUT_MS", K_LONG,
@@ -146,7 +148,7 @@ config_load(struct config *cfg, const char **why)
 	}
 	if (!is_http_url(cfg->dynamodb_endpoint) ||
 	    !is_http_url(cfg->cognito_endpoint) ||
-	    !is_http_url(cfg->jwks_url)) {
+	    !is_http_url(cfg->jwks_url) || !is_http_url(cfg->public_url)) {
 		config_free(cfg);
 		*why = "an endpoint is not an http(s) URL";
 		return false;

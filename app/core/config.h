@@ -30,6 +30,7 @@ struct config {
 	char *ctl_path;           /* GROWVRD_CTL: growvrdctl, for catalog
 	                             builds ("" = beside the worker) */
 	char *log_level;          /* GROWVRD_LOG_LEVEL */
+	char *public_url;         /* GROWVRD_PUBLIC_URL: the web app's origin */
 	long  aws_timeout_ms;     /* GROWVRD_AWS_TIMEOUT_MS */
 	long  aws_connect_timeout_ms; /* GROWVRD_AWS_CONNECT_TIMEOUT_MS */
 	long  aws_max_attempts;   /* GROWVRD_AWS_MAX_ATTEMPTS */

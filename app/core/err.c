@@ -18,6 +18,7 @@ static const char *const names[ERR__MAX] = {
 	"internal",        /* ERR_INTERNAL */
 	"method",          /* ERR_METHOD */
 	"media_type",      /* ERR_MEDIA_TYPE */
+	"unprocessable",   /* ERR_UNPROCESSABLE */
 };
 
 const char *

@@ -28,6 +28,7 @@ enum err {
 	ERR_INTERNAL,       /* a bug or a misconfiguration */
 	ERR_METHOD,         /* the resource exists, the method does not */
 	ERR_MEDIA_TYPE,     /* the body is not JSON */
+	ERR_UNPROCESSABLE,  /* well-formed, but cannot be done (key reused) */
 	ERR__MAX
 };
 

@@ -62,5 +62,16 @@
 /* auth/session: per-user sign-out state. */
 #define LIM_SESSION_SLOTS   1024          /* users cached per worker */
 #define LIM_SESSION_ENTRIES 64            /* revoked sign-ins per user */
+/* Stripe (app/pay/).  Stripe documents no maximum event size; an event
+ * embeds one object (a Checkout Session, an Invoice with its first lines,
+ * a Subscription with its items), usually a few KiB, and metadata is
+ * capped at 50 keys of 500 characters: 512 KiB leaves ample room. */
+#define LIM_WEBHOOK_BODY_MAX (512 * 1024)  /* POST /api/v1/webhooks/stripe */
+#define LIM_STRIPE_RESP_MAX (1024 * 1024) /* one Stripe API answer */
+#define LIM_STRIPE_JSON_DEPTH 32          /* Stripe answers and events */
+#define LIM_STRIPE_SIG_MAX  1024          /* the Stripe-Signature header */
+#define LIM_STRIPE_SIGS     8             /* v1 signatures looked at */
+#define LIM_STRIPE_FORM_MAX (16 * 1024)   /* one form-encoded request body */
+#define LIM_IDEM_KEY_MAX    64            /* an Idempotency-Key (issue 12) */
 
 #endif

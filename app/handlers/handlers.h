@@ -62,6 +62,31 @@ enum err h_subs_get(struct ctx *c);
 enum err h_subs_cancel(struct ctx *c);
 enum err h_entitlements(struct ctx *c);
 
+/* billing.c (API.md "Payments (1.1)") */
+enum err h_webhook_stripe(struct ctx *c);
+enum err h_billing_portal(struct ctx *c);
+
+struct subs_new;
+
+/*
+ * hb_checkout - the create of a paid subscription through Stripe: the
+ * price found by lookup_key, the subscription stored "pending", then a
+ * Checkout Session; *item is the stored item (with checkout_url).  On a
+ * Stripe failure nothing is left behind: 503 with Retry-After when
+ * Stripe is unreachable, 502 when it refused.
+ */
+enum err hb_checkout(struct ctx *c, const struct subs_new *n,
+    const char *lookup_key, struct json_object **item);
+
+/*
+ * hb_cancel - cancel the caller's Stripe subscription item: a pending
+ * one at once (its Checkout Session expired at Stripe), a paid one at
+ * the period's end (cancel_at_period_end at Stripe, then stored).
+ * *out is the item after.
+ */
+enum err hb_cancel(struct ctx *c, struct json_object *item,
+    struct json_object **out);
+
 /* common.c: helpers shared by handlers */
 
 /* hc_fail - set the detail and return e (for one-line error returns). */

@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "net/httpc.h"
+#include "pay/stripe.h"
 #include "store/cursor.h"
 #include "store/catalog_sync.h"
 #include "store/plans.h"
@@ -128,6 +129,9 @@ app_open(struct app *app)
 	/* COGNITO_CLIENT_SECRET_ARN set: the secret from Secrets Manager. */
 	if (!secrets_load_client_secret(app->aws, &app->cfg))
 		return false;
+	/* STRIPE_SECRET_KEY(_ARN) set: payments through Stripe. */
+	if (!stripe_load(app->aws, app->cfg.region, app->http, &app->stripe))
+		return false;
 	app->jwks = jwks_new(app->cfg.jwks_url[0] ? app->cfg.jwks_url : NULL,
 	    NULL, app->http);
 	app->tok.issuer = app->cfg.issuer;
@@ -155,6 +159,7 @@ app_close(struct app *app)
 	tcache_free(app->tok.cache);
 	sessions_free(app->sessions);
 	plans_free(app->plans);
+	stripe_free(app->stripe);
 	if (app->jwks != NULL)
 		jwks_free(app->jwks);
 	aws_free(app->aws);

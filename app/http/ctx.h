@@ -32,6 +32,7 @@ struct principal;
 struct sessions;
 struct plans;
 struct catalog_sync;
+struct stripe;
 
 #define CTX_PARAMS_MAX 3
 
@@ -48,6 +49,7 @@ struct app {
 	struct plans  *plans;         /* conf/plans.json, checked at start */
 	struct catalog_sync *catalog; /* the host's catalog snapshot, or NULL
 	                                 (no usable GROWVRD_CACHE_DIR) */
+	struct stripe *stripe;        /* NULL: no STRIPE_SECRET_KEY (API 1.0) */
 	/* /readyz answers are cached for a few seconds. */
 	time_t         ready_at;
 	int            ready_status;

@@ -220,8 +220,10 @@ read_body(struct req *r, struct arena *a, const struct req_io *io,
 		*why = "Content-Length is not a number";
 		return ERR_INVALID;
 	}
-	if (len > LIM_BODY_MAX) {
-		*why = "the body is larger than 64 KiB";
+	/* Stripe's webhook events may pass 64 KiB (limits.h). */
+	if (len > (strcmp(r->path, REQ_WEBHOOK_PATH) == 0 ?
+	    LIM_WEBHOOK_BODY_MAX : LIM_BODY_MAX)) {
+		*why = "the body is larger than the limit of this route";
 		return ERR_TOO_LARGE;
 	}
 	if ((body = arena_alloc(a, (size_t)len + 1)) == NULL) {
@@ -277,6 +279,9 @@ req_parse(struct req *r, struct arena *a, const struct req_io *io,
 	r->content_type = header(a, io, "CONTENT_TYPE", 256, &bad);
 	r->if_match = header(a, io, "HTTP_IF_MATCH", 64, &bad);
 	r->remote_addr = header(a, io, "REMOTE_ADDR", 64, &bad);
+	r->idempotency_key = header(a, io, "HTTP_IDEMPOTENCY_KEY", 256, &bad);
+	r->stripe_signature = header(a, io, "HTTP_STRIPE_SIGNATURE",
+	    LIM_STRIPE_SIG_MAX, &bad);
 	if (bad) {
 		*why = "a request header is too long or holds control characters";
 		return ERR_INVALID;

@@ -34,6 +34,8 @@ enum http_method {
 };
 
 #define REQ_SEGMENTS_MAX 12
+/* The one route whose body may pass LIM_BODY_MAX (LIM_WEBHOOK_BODY_MAX). */
+#define REQ_WEBHOOK_PATH "/api/v1/webhooks/stripe"
 
 struct req_param {
 	const char *key;
@@ -54,6 +56,8 @@ struct req {
 	const char *if_match;
 	const char *request_id;            /* always set */
 	const char *remote_addr;
+	const char *idempotency_key;       /* Idempotency-Key (issue 12) */
+	const char *stripe_signature;      /* Stripe-Signature (issue 14) */
 	const char *body;                  /* NUL-terminated; "" when none */
 	size_t      body_len;
 };

@@ -33,6 +33,7 @@ static const struct problem {
 	{ 405, "method-not-allowed", "Method not allowed" },  /* ERR_METHOD */
 	{ 415, "unsupported-media-type", "Unsupported media type" },
 	                                                      /* ERR_MEDIA_TYPE */
+	{ 422, "unprocessable", "Unprocessable content" },  /* ERR_UNPROCESSABLE */
 };
 
 static const char *
@@ -54,6 +55,7 @@ reason(int status)
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";

@@ -74,6 +74,11 @@ static const struct route routes[] = {
 	  AUTH_BEARER, "subscriptions.cancel"),
 	R(M_GET,    "/api/v1/entitlements",     h_entitlements,   AUTH_BEARER,
 	  "entitlements.get"),
+	/* billing.c */
+	R(M_POST,   "/api/v1/webhooks/stripe",  h_webhook_stripe, AUTH_NONE,
+	  "webhooks.stripe"),
+	R(M_POST,   "/api/v1/billing/portal",   h_billing_portal, AUTH_BEARER,
+	  "billing.portal"),
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -349,3 +349,29 @@ httpc_do(struct httpc *h, const struct httpc_req *req,
 	free_headers(headers);
 	return e;
 }
+
+bool
+httpc_last_header(struct httpc *h, const char *name, char *out, size_t n)
+{
+	struct curl_header *hd;
+	size_t len;
+	const char *p;
+
+	if (n == 0 || curl_easy_header(h->curl, name, 0, CURLH_HEADER, -1,
+	    &hd) != CURLHE_OK)
+		return false;
+	/* The last of several: index amount - 1. */
+	if (hd->amount > 1 && curl_easy_header(h->curl, name, hd->amount - 1,
+	    CURLH_HEADER, -1, &hd) != CURLHE_OK)
+		return false;
+	if (hd->value == NULL)
+		return false;
+	len = strlen(hd->value);
+	if (len >= n)
+		return false;
+	for (p = hd->value; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	memcpy(out, hd->value, len + 1);
+	return true;
+}

@@ -15,6 +15,7 @@
 #ifndef GROWVRD_HTTPC_H
 #define GROWVRD_HTTPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,5 +89,15 @@ int64_t httpc_deadline(const struct httpc *h);
  */
 enum err httpc_do(struct httpc *h, const struct httpc_req *req,
     struct httpc_resp *resp);
+
+/*
+ * httpc_last_header - the value of response header name (the last one
+ * of that name) of h's last httpc_do that got an answer, copied into
+ * out[0..n) with control characters refused.  False when there is none,
+ * it does not fit, or it holds a control character.  (Stripe's
+ * Stripe-Should-Retry, issue 14.)
+ */
+bool httpc_last_header(struct httpc *h, const char *name, char *out,
+    size_t n);
 
 #endif

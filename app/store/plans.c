@@ -27,6 +27,7 @@ static const struct jx_field price_fields[] = {
 	{ "billing_period", JX_STRING, true, 0, 16, billing_periods },
 	{ "amount", JX_STRING, true, 0, 15, NULL },
 	{ "currency", JX_STRING, true, 0, 3, NULL },
+	{ "stripe_lookup_key", JX_STRING, false, 0, PLAN_LOOKUP_KEY_MAX, NULL },
 };
 
 static const struct jx_field feature_fields[] = {
@@ -95,19 +96,42 @@ is_array(struct json_object *v)
 	return json_object_is_type(v, json_type_array);
 }
 
+/* A Stripe lookup_key of ours: 1..64 of [a-z0-9_-]. */
+static bool
+valid_lookup_key(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-'))
+			return false;
+	return n > 0 && n <= PLAN_LOOKUP_KEY_MAX;
+}
+
 /* One {"billing_period","amount","currency"} into pr. */
 static bool
 parse_price(struct json_object *o, struct plan_price *pr, const char **why)
 {
-	const char *field, *bp, *amount, *cur;
-	size_t nb, na, nc;
+	const char *field, *bp, *amount, *cur, *lk;
+	size_t nb, na, nc, nl;
 
 	if (!jx_check(o, price_fields, NFIELDS(price_fields), false, why,
 	    &field)) {
 		*why = "a price needs exactly billing_period (monthly or "
-		    "yearly), amount and currency";
+		    "yearly), amount and currency (and may name its "
+		    "stripe_lookup_key)";
 		return false;
 	}
+	lk = jx_str(o, "stripe_lookup_key", &nl);
+	if (lk != NULL && !valid_lookup_key(lk, nl)) {
+		*why = "a stripe_lookup_key must be 1 to 64 of a-z, 0-9, _ "
+		    "and -";
+		return false;
+	}
+	if (lk != NULL)
+		memcpy(pr->lookup_key, lk, nl);
 	bp = jx_str(o, "billing_period", &nb);
 	amount = jx_str(o, "amount", &na);
 	cur = jx_str(o, "currency", &nc);

@@ -13,7 +13,12 @@
  *     "features":{"plant_recommendations":{"limit":10,"period":"month"}}},
  *    {"id":"subscriber","name":"Subscriber",
  *     "prices":[{"billing_period":"monthly","amount":"4.99",
- *                "currency":"USD"}, ...], "features":{...}}, ...]}
+ *                "currency":"USD",
+ *                "stripe_lookup_key":"growvrd_subscriber_monthly"}, ...],
+ *     "features":{...}}, ...]}
+ * stripe_lookup_key (optional) names the Stripe price that is charged
+ * for this plan and period when payments go through Stripe
+ * (scripts/provision creates it; the worker finds it by lookup_key).
  *
  * Ownership: plans_load returns worker-lifetime memory (never arena
  * memory), released with plans_free; plans_parse fills a caller's struct.
@@ -40,6 +45,7 @@ struct arena;
 #define PLAN_LIMIT_MAX    1000000      /* a feature's monthly limit */
 #define PLANS_FILE_MAX    (64 * 1024)  /* bytes of the plans file */
 #define PLANS_FREE_ID     "free"       /* the plan of everyone without one */
+#define PLAN_LOOKUP_KEY_MAX 64         /* a price's Stripe lookup_key */
 
 /* The metered features a plan grants, each with a per-month limit. */
 enum plan_feature {
@@ -51,6 +57,7 @@ struct plan_price {
 	char billing_period[8];   /* "monthly" or "yearly" */
 	char amount[16];          /* decimal string, "4.99" */
 	char currency[4];         /* ISO 4217, "USD" */
+	char lookup_key[PLAN_LOOKUP_KEY_MAX + 1]; /* Stripe's, "" if none */
 };
 
 struct plan {

@@ -11,8 +11,9 @@
 #include "core/str.h"
 #include "json/jx.h"
 #include "store/plans.h"
+#include "store/subs_int.h"
 
-#define ACTIVE_KEY      "#active"
+#define ACTIVE_KEY      SUBS_ACTIVE_KEY
 #define TX_TRIES        4       /* a transaction lost to another one */
 #define DELETE_PAGES    100     /* bounds subs_delete_all */
 
@@ -20,7 +21,8 @@
 static const char *const public_fields[] = {
 	"subscription_id", "plan", "billing_period", "status", "price",
 	"currency", "started_at", "current_period_end", "canceled_at",
-	"payment", "version",
+	"cancel_at_period_end", "pending_until", "checkout_url", "payment",
+	"version",
 };
 
 /* ---- ids and times -------------------------------------------------- */
@@ -135,25 +137,25 @@ subs_period_end(time_t start, const char *billing_period,
 
 /* ---- small tree helpers --------------------------------------------- */
 
-static struct json_object *
-obj(struct arena *a)
+struct json_object *
+subs_obj(struct arena *a)
 {
 	return jx_own(a, json_object_new_object());
 }
 
-static void
-add_str(struct json_object *o, const char *k, const char *v)
+void
+subs_add_str(struct json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
-static struct json_object *
-key_of(struct arena *a, const char *user_id, const char *sk)
+struct json_object *
+subs_key(struct arena *a, const char *user_id, const char *sk)
 {
-	struct json_object *k = obj(a);
+	struct json_object *k = subs_obj(a);
 
-	add_str(k, "user_id", user_id);
-	add_str(k, "subscription_id", sk);
+	subs_add_str(k, "user_id", user_id);
+	subs_add_str(k, "subscription_id", sk);
 	return k;
 }
 
@@ -162,20 +164,20 @@ key_of(struct arena *a, const char *user_id, const char *sk)
  * the expression parts of x}}.  A new tree; the caller adds it to an
  * owned array (which takes the reference).
  */
-static struct json_object *
-tx_op(struct arena *a, const char *op, const char *table, const char *what,
+struct json_object *
+subs_tx_op(struct arena *a, const char *op, const char *table, const char *what,
     struct json_object *plain, const struct ddb_expr *x)
 {
 	struct json_object *in = json_object_new_object();
 	struct json_object *o = json_object_new_object();
 
-	add_str(in, "TableName", table);
+	subs_add_str(in, "TableName", table);
 	json_object_object_add(in, what,
 	    json_object_get(ddb_marshal_item(a, plain)));
 	if (x->condition != NULL)
-		add_str(in, "ConditionExpression", x->condition);
+		subs_add_str(in, "ConditionExpression", x->condition);
 	if (x->update != NULL)
-		add_str(in, "UpdateExpression", x->update);
+		subs_add_str(in, "UpdateExpression", x->update);
 	if (x->names != NULL)
 		json_object_object_add(in, "ExpressionAttributeNames",
 		    json_object_get(x->names));
@@ -208,8 +210,8 @@ tx_backoff(int attempt)
  * made DynamoDB cancel it (ERR_CONFLICT).  A failed condition
  * (ERR_PRECONDITION) is final.  Conflicts to the end are ERR_UNAVAILABLE.
  */
-static enum err
-transact(struct ddb *d, struct arena *a, struct json_object *tx)
+enum err
+subs_transact(struct ddb *d, struct arena *a, struct json_object *tx)
 {
 	enum err e = ERR_CONFLICT;
 	int i;
@@ -228,28 +230,37 @@ static struct json_object *
 new_item(struct arena *a, const char *user_id, const char *id,
     const struct subs_new *n, const char *started, const char *end)
 {
-	struct json_object *it = obj(a), *pay = json_object_new_object();
+	struct json_object *it = subs_obj(a), *pay = json_object_new_object();
 	unsigned char rnd[8];
-	char hex[17], ref[24];
+	char hex[17], ref[24], until[SUBS_TIME_LEN];
 
+	subs_add_str(it, "user_id", user_id);
+	subs_add_str(it, "subscription_id", id);
+	subs_add_str(it, "plan", n->plan);
+	subs_add_str(it, "billing_period", n->billing_period);
+	subs_add_str(it, "price", n->price);
+	subs_add_str(it, "currency", n->currency);
+	subs_add_str(it, "started_at", started);
+	json_object_object_add(it, "payment", pay);
+	json_object_object_add(it, "version", json_object_new_int(1));
+	if (n->stripe) {
+		/* Paid when Stripe says so: no period yet, no reference. */
+		subs_time((time_t)n->pending_until, until);
+		subs_add_str(it, "status", "pending");
+		subs_add_str(it, "pending_until", until);
+		subs_add_str(pay, "provider", "stripe");
+		return it;
+	}
 	if (!crypt_random(rnd, sizeof(rnd)))
 		return NULL;
 	str_hex(hex, rnd, sizeof(rnd));
 	snprintf(ref, sizeof(ref), "ref_%s", hex);
-	add_str(it, "user_id", user_id);
-	add_str(it, "subscription_id", id);
-	add_str(it, "plan", n->plan);
-	add_str(it, "billing_period", n->billing_period);
-	add_str(it, "status", "active");
-	add_str(it, "price", n->price);
-	add_str(it, "currency", n->currency);
-	add_str(it, "started_at", started);
-	add_str(it, "current_period_end", end);
+	subs_add_str(it, "status", "active");
+	subs_add_str(it, "current_period_end", end);
 	json_object_object_add(it, "canceled_at", NULL);
-	add_str(pay, "provider", n->provider != NULL ? n->provider : "none");
-	add_str(pay, "reference", ref);
-	json_object_object_add(it, "payment", pay);
-	json_object_object_add(it, "version", json_object_new_int(1));
+	subs_add_str(pay, "provider", n->provider != NULL ? n->provider :
+	    "none");
+	subs_add_str(pay, "reference", ref);
 	return it;
 }
 
@@ -265,7 +276,7 @@ made_by_us(struct ddb *d, struct arena *a, const char *table,
 	struct json_object *m;
 	const char *aid;
 
-	if (ddb_get_item(d, a, table, key_of(a, user_id, ACTIVE_KEY), true,
+	if (ddb_get_item(d, a, table, subs_key(a, user_id, ACTIVE_KEY), true,
 	    &m) != ERR_OK || m == NULL)
 		return false;
 	aid = jx_str(m, "active_subscription_id", NULL);
@@ -291,20 +302,40 @@ subs_create(struct ddb *d, struct arena *a, const char *table,
 		return ERR_INVALID;
 	if ((it = new_item(a, user_id, id, n, started, end)) == NULL)
 		return ERR_INTERNAL;
-	marker = key_of(a, user_id, ACTIVE_KEY);
-	add_str(marker, "active_subscription_id", id);
-	add_str(marker, "plan", n->plan);
-	add_str(marker, "billing_period", n->billing_period);
-	add_str(marker, "since", started);
-	names = obj(a);
-	add_str(names, "#sk", "subscription_id");
+	marker = subs_key(a, user_id, ACTIVE_KEY);
+	subs_add_str(marker, "active_subscription_id", id);
+	subs_add_str(marker, "plan", n->plan);
+	subs_add_str(marker, "billing_period", n->billing_period);
+	subs_add_str(marker, "since", started);
+	names = subs_obj(a);
+	subs_add_str(names, "#sk", "subscription_id");
 	memset(&x, 0, sizeof(x));
 	x.condition = "attribute_not_exists(#sk)";
 	x.names = names;
 	tx = jx_own(a, json_object_new_array());
-	json_object_array_add(tx, tx_op(a, "Put", table, "Item", marker, &x));
-	json_object_array_add(tx, tx_op(a, "Put", table, "Item", it, &x));
-	e = transact(d, a, tx);
+	if (n->stripe) {
+		/* The slot is free, or held by a pending one past its time. */
+		struct json_object *mn = subs_obj(a), *mv = subs_obj(a);
+		struct ddb_expr mx;
+
+		json_object_object_add(marker, "pending_until",
+		    json_object_new_int64(n->pending_until));
+		subs_add_str(marker, "provider", "stripe");
+		subs_add_str(mn, "#sk", "subscription_id");
+		subs_add_str(mn, "#pu", "pending_until");
+		json_object_object_add(mv, ":now",
+		    json_object_new_int64((int64_t)now.tv_sec));
+		memset(&mx, 0, sizeof(mx));
+		mx.condition = "attribute_not_exists(#sk) OR #pu < :now";
+		mx.names = mn;
+		mx.values = mv;
+		json_object_array_add(tx, subs_tx_op(a, "Put", table, "Item",
+		    marker, &mx));
+	} else
+		json_object_array_add(tx, subs_tx_op(a, "Put", table, "Item",
+		    marker, &x));
+	json_object_array_add(tx, subs_tx_op(a, "Put", table, "Item", it, &x));
+	e = subs_transact(d, a, tx);
 	if (e == ERR_PRECONDITION && made_by_us(d, a, table, user_id, id))
 		e = ERR_OK;
 	if (e == ERR_PRECONDITION)
@@ -318,7 +349,7 @@ enum err
 subs_get(struct ddb *d, struct arena *a, const char *table,
     const char *user_id, const char *id, struct json_object **item)
 {
-	return ddb_get_item(d, a, table, key_of(a, user_id, id), true, item);
+	return ddb_get_item(d, a, table, subs_key(a, user_id, id), true, item);
 }
 
 bool
@@ -340,7 +371,7 @@ subs_list(struct ddb *d, struct arena *a, const char *table,
     const char *user_id, int limit, struct json_object *start_key,
     struct json_object **items, struct json_object **next_key)
 {
-	struct json_object *names = obj(a), *values = obj(a), *out;
+	struct json_object *names = subs_obj(a), *values = subs_obj(a), *out;
 	struct ddb_page page;
 	struct ddb_expr x;
 	size_t i, n;
@@ -348,10 +379,10 @@ subs_list(struct ddb *d, struct arena *a, const char *table,
 
 	*items = NULL;
 	*next_key = NULL;
-	add_str(names, "#u", "user_id");
-	add_str(names, "#s", "subscription_id");
-	add_str(values, ":u", user_id);
-	add_str(values, ":p", SUBS_PREFIX);
+	subs_add_str(names, "#u", "user_id");
+	subs_add_str(names, "#s", "subscription_id");
+	subs_add_str(values, ":u", user_id);
+	subs_add_str(values, ":p", SUBS_PREFIX);
 	memset(&x, 0, sizeof(x));
 	x.condition = "#u = :u AND begins_with(#s, :p)";
 	x.names = names;
@@ -367,7 +398,7 @@ subs_list(struct ddb *d, struct arena *a, const char *table,
 		json_object_array_add(out, json_object_get(subs_public(a,
 		    json_object_array_get_idx(page.items, i))));
 	if (n > (size_t)limit)
-		*next_key = key_of(a, user_id, jx_str(json_object_array_get_idx(
+		*next_key = subs_key(a, user_id, jx_str(json_object_array_get_idx(
 		    page.items, (size_t)limit - 1), "subscription_id", NULL));
 	else
 		*next_key = page.last_key;
@@ -389,34 +420,36 @@ cancel_tx(struct arena *a, const char *table, const char *user_id,
     const char *id, const char *now)
 {
 	struct json_object *tx = jx_own(a, json_object_new_array());
-	struct json_object *un = obj(a), *uv = obj(a), *dn = obj(a);
-	struct json_object *dv = obj(a);
+	struct json_object *un = subs_obj(a), *uv = subs_obj(a), *dn = subs_obj(a);
+	struct json_object *dv = subs_obj(a);
 	struct ddb_expr u, del;
 
-	add_str(un, "#st", "status");
-	add_str(un, "#ca", "canceled_at");
-	add_str(un, "#v", "version");
-	add_str(uv, ":canceled", "canceled");
-	add_str(uv, ":active", "active");
-	add_str(uv, ":now", now);
+	subs_add_str(un, "#st", "status");
+	subs_add_str(un, "#ca", "canceled_at");
+	subs_add_str(un, "#v", "version");
+	subs_add_str(uv, ":canceled", "canceled");
+	subs_add_str(uv, ":active", "active");
+	subs_add_str(uv, ":pending", "pending");
+	subs_add_str(uv, ":now", now);
 	json_object_object_add(uv, ":one", json_object_new_int(1));
 	memset(&u, 0, sizeof(u));
 	u.update = "SET #st = :canceled, #ca = :now, #v = #v + :one";
-	u.condition = "#st = :active";
+	/* A pending one (Stripe, never paid) ends at once too. */
+	u.condition = "#st IN (:active, :pending)";
 	u.names = un;
 	u.values = uv;
-	add_str(dn, "#sk", "subscription_id");
-	add_str(dn, "#aid", "active_subscription_id");
-	add_str(dv, ":id", id);
+	subs_add_str(dn, "#sk", "subscription_id");
+	subs_add_str(dn, "#aid", "active_subscription_id");
+	subs_add_str(dv, ":id", id);
 	memset(&del, 0, sizeof(del));
 	/* A missing marker is no reason to keep a subscription active. */
 	del.condition = "attribute_not_exists(#sk) OR #aid = :id";
 	del.names = dn;
 	del.values = dv;
-	json_object_array_add(tx, tx_op(a, "Update", table, "Key",
-	    key_of(a, user_id, id), &u));
-	json_object_array_add(tx, tx_op(a, "Delete", table, "Key",
-	    key_of(a, user_id, ACTIVE_KEY), &del));
+	json_object_array_add(tx, subs_tx_op(a, "Update", table, "Key",
+	    subs_key(a, user_id, id), &u));
+	json_object_array_add(tx, subs_tx_op(a, "Delete", table, "Key",
+	    subs_key(a, user_id, ACTIVE_KEY), &del));
 	return tx;
 }
 
@@ -435,7 +468,7 @@ subs_cancel(struct ddb *d, struct arena *a, const char *table,
 	if (is_status(*item, "canceled"))
 		return ERR_OK;
 	subs_time(time(NULL), now);
-	e = transact(d, a, cancel_tx(a, table, user_id, id, now));
+	e = subs_transact(d, a, cancel_tx(a, table, user_id, id, now));
 	if (e != ERR_OK && e != ERR_PRECONDITION)
 		return e;
 	/* Done, or a concurrent cancel won: either way, read the result. */
@@ -451,19 +484,31 @@ subs_cancel(struct ddb *d, struct arena *a, const char *table,
 	return ERR_OK;
 }
 
-enum err
-subs_active_plan(struct ddb *d, struct arena *a, const char *table,
-    const char *user_id, const char **plan)
+/*
+ * May the Stripe subscription the marker m names grant its plan?  Not
+ * while pending; active, yes; past_due until current_period_end.
+ */
+static enum err
+stripe_grants(struct ddb *d, struct arena *a, const char *table,
+    const char *user_id, struct json_object *m, bool *grants)
 {
-	struct json_object *m;
+	struct json_object *it;
+	const char *id = jx_str(m, "active_subscription_id", NULL), *st, *end;
+	char now[SUBS_TIME_LEN];
 	enum err e;
 
-	*plan = NULL;
-	if ((e = ddb_get_item(d, a, table, key_of(a, user_id, ACTIVE_KEY),
-	    true, &m)) != ERR_OK || m == NULL)
+	*grants = false;
+	if (jx_get(m, "pending_until") != NULL || id == NULL)
+		return ERR_OK;
+	if ((e = subs_get(d, a, table, user_id, id, &it)) != ERR_OK ||
+	    it == NULL)
 		return e;
-	if ((*plan = jx_str(m, "plan", NULL)) == NULL)
-		return ERR_UPSTREAM;
+	st = jx_str(it, "status", NULL);
+	end = jx_str(it, "current_period_end", NULL);
+	subs_time(time(NULL), now);
+	*grants = st != NULL && (strcmp(st, "active") == 0 ||
+	    (strcmp(st, "past_due") == 0 && end != NULL &&
+	    strcmp(now, end) < 0));
 	return ERR_OK;
 }
 
@@ -471,13 +516,23 @@ enum err
 subs_tier(struct ddb *d, struct arena *a, const char *table,
     const struct plans *plans, const char *user_id, const struct plan **tier)
 {
-	const char *plan;
+	struct json_object *m;
+	const char *plan, *prov;
+	bool grants = true;
 	enum err e;
 
 	*tier = plans_default(plans);
-	if ((e = subs_active_plan(d, a, table, user_id, &plan)) != ERR_OK ||
-	    plan == NULL)
+	if ((e = ddb_get_item(d, a, table, subs_key(a, user_id, ACTIVE_KEY),
+	    true, &m)) != ERR_OK || m == NULL)
 		return e;
+	if ((plan = jx_str(m, "plan", NULL)) == NULL)
+		return ERR_UPSTREAM;
+	prov = jx_str(m, "provider", NULL);
+	if (prov != NULL && strcmp(prov, "stripe") == 0 &&
+	    (e = stripe_grants(d, a, table, user_id, m, &grants)) != ERR_OK)
+		return e;
+	if (!grants)
+		return ERR_OK;
 	if ((*tier = plans_find(plans, plan, strlen(plan))) == NULL) {
 		log_kv(LOG_WARN, "active subscription of an unknown plan; "
 		    "treated as free", "plan", plan, NULL);
@@ -490,15 +545,15 @@ enum err
 subs_delete_all(struct ddb *d, struct arena *a, const char *table,
     const char *user_id)
 {
-	struct json_object *names = obj(a), *values = obj(a), *start = NULL;
+	struct json_object *names = subs_obj(a), *values = subs_obj(a), *start = NULL;
 	struct ddb_page page;
 	struct ddb_expr x;
 	size_t i, n;
 	int pages;
 	enum err e;
 
-	add_str(names, "#u", "user_id");
-	add_str(values, ":u", user_id);
+	subs_add_str(names, "#u", "user_id");
+	subs_add_str(values, ":u", user_id);
 	memset(&x, 0, sizeof(x));
 	x.condition = "#u = :u";
 	x.names = names;
@@ -512,7 +567,7 @@ subs_delete_all(struct ddb *d, struct arena *a, const char *table,
 			const char *sk = jx_str(json_object_array_get_idx(
 			    page.items, i), "subscription_id", NULL);
 			if (sk != NULL && (e = ddb_delete_item(d, a, table,
-			    key_of(a, user_id, sk), NULL, NULL)) != ERR_OK)
+			    subs_key(a, user_id, sk), NULL, NULL)) != ERR_OK)
 				return e;
 		}
 		if ((start = page.last_key) == NULL)
@@ -524,12 +579,28 @@ subs_delete_all(struct ddb *d, struct arena *a, const char *table,
 struct json_object *
 subs_public(struct arena *a, struct json_object *item)
 {
-	struct json_object *o = obj(a), *v;
+	struct json_object *o = subs_obj(a), *v;
+	const char *st = jx_str(item, "status", NULL);
+	const char *pu = jx_str(item, "pending_until", NULL);
+	char now[SUBS_TIME_LEN];
+	bool pending = st != NULL && strcmp(st, "pending") == 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(public_fields) / sizeof(public_fields[0]); i++)
 		json_object_object_add(o, public_fields[i],
 		    json_object_object_get_ex(item, public_fields[i], &v) ?
 		    json_object_get(v) : NULL);
+	if (json_object_object_get_ex(item, "cancel_at_period_end", &v) == 0)
+		json_object_object_add(o, "cancel_at_period_end",
+		    json_object_new_boolean(0));
+	if (!pending)
+		json_object_object_add(o, "checkout_url", NULL);
+	subs_time(time(NULL), now);
+	if (pending && pu != NULL && strcmp(pu, now) < 0) {
+		/* Never paid within its 24 hours: it is over. */
+		subs_add_str(o, "status", "canceled");
+		subs_add_str(o, "canceled_at", pu);
+		json_object_object_add(o, "checkout_url", NULL);
+	}
 	return o;
 }

@@ -18,7 +18,8 @@ SUB_ID = r"sub_\d{8}T\d{9}Z_[0-9a-f]{8}"
 RANDOM_ID = "sub_20260101T000000000Z_0123abcd"
 FIELDS = ["subscription_id", "plan", "billing_period", "status", "price",
           "currency", "started_at", "current_period_end", "canceled_at",
-          "payment", "version"]
+          "cancel_at_period_end", "pending_until", "checkout_url", "payment",
+          "version"]
 
 
 def new_user(prefix="subs"):

@@ -127,6 +127,8 @@ FILE_TABLE = {
     "app/store/subscriptions.c": "Subscriptions",
     "app/store/quota.c": "Subscriptions",
     "app/store/idempotency.c": "Subscriptions",
+    "app/store/idem.c": "Subscriptions",
+    "app/store/subs_stripe.c": "Subscriptions",
 }
 FUNC_TABLE = {
     ("app/store/users.c", "delete_subscriptions"): "Subscriptions",

@@ -12,6 +12,7 @@ import './test_session.mjs';
 import './test_people.mjs';
 import './test_problems.mjs';
 import './test_totals.mjs';
+import './test_payments.mjs';
 
 const words = process.argv.slice(2);
 let passed = 0;

@@ -15,6 +15,7 @@ const ROUTES = [
   [/^\/catalog$/, 'catalog', 'public'],
   [/^\/plants\/([A-Za-z0-9_-]{1,64})$/, 'plant', 'public', ['id']],
   [/^\/plans$/, 'plans', 'public'],
+  [/^\/billing\/return$/, 'billing-return', 'user'],
   [/^\/my-plants$/, 'my-plants', 'user'],
   [/^\/recommendations$/, 'recommendations', 'user'],
   [/^\/profile$/, 'profile', 'user'],
