@@ -146,7 +146,7 @@ static enum err
 ensure_ttl(struct app *app, struct arena *a, const char *name)
 {
 	struct json_object *b = jx_own(a, json_object_new_object()), *ans;
-	struct json_object *spec = json_object_new_object();
+	struct json_object *spec;
 	enum err e;
 
 	json_object_object_add(b, "TableName", json_object_new_string(name));
@@ -159,6 +159,7 @@ ensure_ttl(struct app *app, struct arena *a, const char *name)
 			return ERR_OK;
 		}
 	}
+	spec = json_object_new_object();
 	json_object_object_add(spec, "Enabled", json_object_new_boolean(1));
 	json_object_object_add(spec, "AttributeName",
 	    json_object_new_string("expires_at"));
