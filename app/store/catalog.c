@@ -251,6 +251,30 @@ catalog_after(const struct catalog *c, const char *name, size_t name_len,
 	return lo;
 }
 
+/*
+ * Does the record's location list ("\nroom\nroom\n") hold the one of
+ * loc ("\nroom\n")?  A walk over its few lines: memmem's set-up costs
+ * more than these short lists (it was most of a recommendation's CPU).
+ */
+static bool
+has_location(const struct catalog *c, const struct catalog_rec *r,
+    const char *loc, size_t loc_len)
+{
+	const char *p = c->text + r->loc_off, *end = p + r->loc_len, *nl;
+	const char *want = loc + 1;
+	size_t want_len = loc_len - 2;
+
+	if (p == end || *p != '\n')
+		return false;
+	for (p++; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return false;
+		if ((size_t)(nl - p) == want_len && memcmp(p, want, want_len) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The filters but q, checked on record r; loc is "\nlocation\n". */
 static bool
 rest_matches(const struct catalog *c, const struct catalog_rec *r,
@@ -259,8 +283,7 @@ rest_matches(const struct catalog *c, const struct catalog_rec *r,
 	if (f->light != NULL && (r->light_len != strlen(f->light) ||
 	    memcmp(c->text + r->light_off, f->light, r->light_len) != 0))
 		return false;
-	if (loc != NULL && memmem(c->text + r->loc_off, r->loc_len, loc,
-	    loc_len) == NULL)
+	if (loc != NULL && !has_location(c, r, loc, loc_len))
 		return false;
 	if (f->difficulty_max > 0 && (r->facts.difficulty == 0 ||
 	    r->facts.difficulty > f->difficulty_max))
@@ -401,8 +424,7 @@ catalog_rank(const struct catalog *c, const struct rec_query *q,
 	heap = xcalloc(limit, sizeof(*heap));
 	for (i = 0; i < count; i++) {
 		const struct catalog_rec *r = &c->rec[i];
-		bool here = loc != NULL && memmem(c->text + r->loc_off,
-		    r->loc_len, loc, loc_len) != NULL;
+		bool here = loc != NULL && has_location(c, r, loc, loc_len);
 		cand.pos = i;
 		if (!recommend_quick(&r->facts, here, q, &cand.score))
 			continue;
