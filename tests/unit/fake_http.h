@@ -63,6 +63,22 @@ struct fake {
 	char            url[64];
 };
 
+/*
+ * fake_aws_env - the credential chain finds static test keys in the
+ * environment, and nothing else (no container endpoint, no IMDS, no
+ * session token): for tests that build a struct aws over a fake.
+ */
+static inline void
+fake_aws_env(void)
+{
+	unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLETEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCY", 1);
+	unsetenv("AWS_SESSION_TOKEN");
+}
+
 /* fake_header - value of header name in r, copied to out; false if none. */
 static inline bool
 fake_header(const struct fake_req *r, const char *name, char *out, size_t n)

@@ -61,9 +61,7 @@ main(void)
 	struct arena *a;
 	size_t n;
 
-	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLETEST", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCY", 1);
+	fake_aws_env();
 	httpc_global_init();
 	http = httpc_new();
 	aws = aws_new(&cfg, http);

@@ -34,12 +34,7 @@ new_aws(void)
 	struct aws_config cfg = { "us-east-1", 500, 2000, 2 };
 	struct aws *aws;
 
-	unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLETEST", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCY", 1);
-	unsetenv("AWS_SESSION_TOKEN");
+	fake_aws_env();
 	aws = aws_new(&cfg, http);
 	if (aws != NULL)
 		retry_set_hooks(aws_retry(aws), no_sleep, NULL, NULL);
