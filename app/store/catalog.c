@@ -23,6 +23,9 @@ struct catalog {
 	const uint32_t            *by_id;
 	const char                *text;
 	const char                *search;
+	size_t                     nrooms;  /* the room dictionary */
+	const char                *room[CATALOG_ROOMS];
+	size_t                     room_len[CATALOG_ROOMS];
 };
 
 void
@@ -40,6 +43,25 @@ static bool
 within(uint64_t off, uint64_t len, uint64_t cap)
 {
 	return off <= cap && len <= cap - off;
+}
+
+/* The room dictionary: at most CATALOG_ROOMS lines, none empty. */
+static bool
+rooms_ok(struct catalog *c, const char **why)
+{
+	const char *p = (const char *)c->base + c->h->rooms_off, *nl;
+	const char *end = p + c->h->rooms_len;
+
+	for (c->nrooms = 0; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL || nl == p || c->nrooms == CATALOG_ROOMS) {
+			*why = "the room dictionary is damaged";
+			return false;
+		}
+		c->room[c->nrooms] = p;
+		c->room_len[c->nrooms++] = (size_t)(nl - p);
+	}
+	return true;
 }
 
 /* Every record's views inside their areas, search areas in order. */
@@ -79,6 +101,10 @@ records_ok(const struct catalog *c, const char **why)
 			*why = "the id index is out of range";
 			return false;
 		}
+		if ((r->rooms & ~CATALOG_ROOM_OTHER) >> c->nrooms != 0) {
+			*why = "a plant's rooms are not in the dictionary";
+			return false;
+		}
 	}
 	return true;
 }
@@ -104,7 +130,8 @@ catalog_open_mem(const void *p, size_t n, const char **why)
 	    !within(h->rec_off, (uint64_t)h->count * sizeof(struct catalog_rec),
 	    n) || !within(h->by_id_off, (uint64_t)h->count * 4, n) ||
 	    !within(h->text_off, h->text_len, n) ||
-	    !within(h->search_off, h->search_len, n)) {
+	    !within(h->search_off, h->search_len, n) ||
+	    !within(h->rooms_off, h->rooms_len, n)) {
 		*why = "the snapshot's areas do not fit in it";
 		return NULL;
 	}
@@ -116,7 +143,7 @@ catalog_open_mem(const void *p, size_t n, const char **why)
 	c->by_id = (const void *)(c->base + h->by_id_off);
 	c->text = (const char *)c->base + h->text_off;
 	c->search = (const char *)c->base + h->search_off;
-	if (!records_ok(c, why)) {
+	if (!rooms_ok(c, why) || !records_ok(c, why)) {
 		free(c);
 		return NULL;
 	}
@@ -275,15 +302,60 @@ has_location(const struct catalog *c, const struct catalog_rec *r,
 	return false;
 }
 
-/* The filters but q, checked on record r; loc is "\nlocation\n". */
+/*
+ * A location filter: the room's dictionary bit, or CATALOG_ROOM_OTHER
+ * and the walk of has_location for a room outside the dictionary.
+ */
+struct room_filter {
+	bool        on;
+	uint16_t    bit;
+	const char *loc;        /* "\nroom\n" */
+	size_t      len;
+	char        buf[LIM_FILTER_MAX + 3];
+};
+
+static void
+room_filter(const struct catalog *c, const char *location,
+    struct room_filter *w)
+{
+	size_t n, k;
+
+	w->on = location != NULL;
+	if (!w->on)
+		return;
+	n = strlen(location);
+	if (n > LIM_FILTER_MAX)
+		n = LIM_FILTER_MAX;
+	w->buf[0] = '\n';
+	memcpy(w->buf + 1, location, n);
+	w->buf[n + 1] = '\n';
+	w->loc = w->buf;
+	w->len = n + 2;
+	w->bit = CATALOG_ROOM_OTHER;
+	for (k = 0; k < c->nrooms; k++)
+		if (c->room_len[k] == n && memcmp(c->room[k], location, n) == 0)
+			w->bit = (uint16_t)(1u << k);
+}
+
+static bool
+in_room(const struct catalog *c, const struct catalog_rec *r,
+    const struct room_filter *w)
+{
+	if (w->bit != CATALOG_ROOM_OTHER)
+		return (r->rooms & w->bit) != 0;
+	return (r->rooms & CATALOG_ROOM_OTHER) != 0 &&
+	    has_location(c, r, w->loc, w->len);
+}
+
+/* The filters but q, checked on record r. */
 static bool
 rest_matches(const struct catalog *c, const struct catalog_rec *r,
-    const struct plant_filter *f, const char *loc, size_t loc_len)
+    const struct plant_filter *f, const struct room_filter *w)
 {
 	if (f->light != NULL && (r->light_len != strlen(f->light) ||
 	    memcmp(c->text + r->light_off, f->light, r->light_len) != 0))
 		return false;
-	if (loc != NULL && !has_location(c, r, loc, loc_len))
+	if (w->on && !in_room(c, r, w))
 		return false;
 	if (f->difficulty_max > 0 && (r->facts.difficulty == 0 ||
 	    r->facts.difficulty > f->difficulty_max))
@@ -310,32 +382,15 @@ record_at(const struct catalog *c, size_t lo, uint64_t off)
 	return lo;
 }
 
-/* "\nvalue\n" of a location filter into buf (room: LIM_FILTER_MAX + 3). */
-static const char *
-loc_needle(const char *location, char *buf, size_t *len)
-{
-	size_t n;
-
-	if (location == NULL)
-		return NULL;
-	n = strlen(location);
-	if (n > LIM_FILTER_MAX)
-		n = LIM_FILTER_MAX;
-	buf[0] = '\n';
-	memcpy(buf + 1, location, n);
-	buf[n + 1] = '\n';
-	*len = n + 2;
-	return buf;
-}
-
 size_t
 catalog_list(const struct catalog *c, const struct plant_filter *f,
     size_t start, size_t limit, size_t *out, bool *more)
 {
-	char q[LIM_FILTER_MAX], locbuf[LIM_FILTER_MAX + 3];
-	size_t count = c->h->count, found = 0, qn = 0, loc_len = 0, i;
-	const char *loc = loc_needle(f->location, locbuf, &loc_len);
+	char q[LIM_FILTER_MAX];
+	size_t count = c->h->count, found = 0, qn = 0, i;
+	struct room_filter w;
 
+	room_filter(c, f->location, &w);
 	if (f->q != NULL && *f->q != '\0') {
 		qn = strlen(f->q);
 		if (qn > sizeof(q))
@@ -351,7 +406,7 @@ catalog_list(const struct catalog *c, const struct plant_filter *f,
 				break;
 			i = record_at(c, i, (uint64_t)(hit - c->search));
 		}
-		if (rest_matches(c, &c->rec[i], f, loc, loc_len))
+		if (rest_matches(c, &c->rec[i], f, &w))
 			out[found++] = i;
 	}
 	*more = found > limit;
@@ -414,17 +469,17 @@ size_t
 catalog_rank(const struct catalog *c, const struct rec_query *q,
     size_t limit, size_t *out, int *scores)
 {
-	char locbuf[LIM_FILTER_MAX + 3];
+	struct room_filter w;
 	struct ranked *heap, cand;
-	size_t count = c->h->count, n = 0, loc_len = 0, i;
-	const char *loc = loc_needle(q->location, locbuf, &loc_len);
+	size_t count = c->h->count, n = 0, i;
 
 	if (limit == 0)
 		return 0;
+	room_filter(c, q->location, &w);
 	heap = xcalloc(limit, sizeof(*heap));
 	for (i = 0; i < count; i++) {
 		const struct catalog_rec *r = &c->rec[i];
-		bool here = loc != NULL && has_location(c, r, loc, loc_len);
+		bool here = w.on && in_room(c, r, &w);
 		cand.pos = i;
 		if (!recommend_quick(&r->facts, here, q, &cand.score))
 			continue;

@@ -31,7 +31,7 @@
 
 struct plant_filter;
 
-#define CATALOG_FORMAT 1
+#define CATALOG_FORMAT 2
 
 struct catalog;
 

@@ -181,6 +181,97 @@ by_id_pos(const void *x, const void *y)
 	return cmp_bytes(a->id, a->len, b->id, b->len);
 }
 
+/* ---- the room dictionary (store/catalog_file.h) ---------------------- */
+
+struct room {
+	const char *s;
+	size_t      len;
+	size_t      plants;
+};
+
+static int
+by_room_name(const void *x, const void *y)
+{
+	const struct room *a = x, *b = y;
+
+	return cmp_bytes(a->s, a->len, b->s, b->len);
+}
+
+/* Most plants first, then by name: the same list gives the same file. */
+static int
+by_room_use(const void *x, const void *y)
+{
+	const struct room *a = x, *b = y;
+
+	if (a->plants != b->plants)
+		return a->plants > b->plants ? -1 : 1;
+	return by_room_name(x, y);
+}
+
+/* p (and nl, its end) over each room of a list "\nroom\nroom\n". */
+#define FOR_ROOM(loc, len, p, nl) \
+	for ((p) = (len) > 0 ? (loc) + 1 : (loc) + (len); \
+	    (p) < (loc) + (len) && ((nl) = memchr((p), '\n', \
+	    (size_t)((loc) + (len) - (p)))) != NULL; (p) = (nl) + 1)
+
+/*
+ * The dictionary of list[0..n): the CATALOG_ROOMS rooms most plants
+ * list, into dict (room for CATALOG_ROOMS); returns how many.
+ */
+static size_t
+room_dictionary(struct catalog_entry *const *list, size_t n, struct room *dict)
+{
+	struct room *all;
+	size_t total = 0, k = 0, d = 0, i, j;
+	const char *p, *nl;
+
+	for (i = 0; i < n; i++)
+		FOR_ROOM(list[i]->loc, list[i]->loc_len, p, nl)
+			total++;
+	all = xcalloc(total + 1, sizeof(*all));
+	for (i = 0; i < n; i++)
+		FOR_ROOM(list[i]->loc, list[i]->loc_len, p, nl) {
+			all[k].s = p;
+			all[k++].len = (size_t)(nl - p);
+		}
+	qsort(all, total, sizeof(*all), by_room_name);
+	/* One entry per distinct room, counting the plants that list it
+	 * (a plant listing a room twice counts twice: harmless). */
+	for (i = 0; i < total; i = j) {
+		for (j = i + 1; j < total && by_room_name(&all[i], &all[j]) == 0;
+		    j++)
+			;
+		if (all[i].len == 0)
+			continue;
+		all[d] = all[i];
+		all[d++].plants = j - i;
+	}
+	qsort(all, d, sizeof(*all), by_room_use);
+	if (d > CATALOG_ROOMS)
+		d = CATALOG_ROOMS;
+	memcpy(dict, all, d * sizeof(*all));
+	free(all);
+	return d;
+}
+
+/* The record bits of entry x for the dictionary dict[0..d). */
+static uint16_t
+room_bits(const struct catalog_entry *x, const struct room *dict, size_t d)
+{
+	uint16_t bits = 0;
+	const char *p, *nl;
+	size_t k;
+
+	FOR_ROOM(x->loc, x->loc_len, p, nl) {
+		for (k = 0; k < d; k++)
+			if (dict[k].len == (size_t)(nl - p) &&
+			    memcmp(dict[k].s, p, dict[k].len) == 0)
+				break;
+		bits |= k < d ? (uint16_t)(1u << k) : CATALOG_ROOM_OTHER;
+	}
+	return bits;
+}
+
 /* Write the snapshot of list[0..n) to f. */
 static enum err
 write_file(FILE *f, struct catalog_entry *const *list, size_t n,
@@ -188,9 +279,10 @@ write_file(FILE *f, struct catalog_entry *const *list, size_t n,
 {
 	struct catalog_head h;
 	struct catalog_rec r;
+	struct room dict[CATALOG_ROOMS];
 	struct id_pos *ids;
-	uint64_t text = 0, search = 0;
-	size_t i;
+	uint64_t text = 0, search = 0, rooms = 0;
+	size_t i, d;
 	enum err e = ERR_OK;
 
 	for (i = 0; i < n; i++) {
@@ -198,6 +290,9 @@ write_file(FILE *f, struct catalog_entry *const *list, size_t n,
 		    list[i]->light_len + list[i]->loc_len + list[i]->json_len;
 		search += list[i]->search_len;
 	}
+	d = room_dictionary(list, n, dict);
+	for (i = 0; i < d; i++)
+		rooms += dict[i].len + 1;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, CATALOG_MAGIC, sizeof(h.magic));
 	h.format = CATALOG_FORMAT;
@@ -212,7 +307,9 @@ write_file(FILE *f, struct catalog_entry *const *list, size_t n,
 	h.text_len = text;
 	h.search_off = h.text_off + text;
 	h.search_len = search;
-	h.size = h.search_off + search;
+	h.rooms_off = h.search_off + search;
+	h.rooms_len = rooms;
+	h.size = h.rooms_off + rooms;
 	if (n > LIM_CATALOG_PLANTS || h.size > LIM_CATALOG_FILE_MAX ||
 	    text > UINT32_MAX || search > UINT32_MAX)
 		return ERR_TOO_LARGE;
@@ -238,6 +335,7 @@ write_file(FILE *f, struct catalog_entry *const *list, size_t n,
 		r.version = x->version;
 		r.changed_at = x->changed_at;
 		r.facts = x->facts;
+		r.rooms = room_bits(x, dict, d);
 		fwrite(&r, sizeof(r), 1, f);
 	}
 	ids = xcalloc(n + 1, sizeof(*ids));
@@ -259,6 +357,10 @@ write_file(FILE *f, struct catalog_entry *const *list, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		fwrite(list[i]->search, 1, list[i]->search_len, f);
+	for (i = 0; i < d; i++) {
+		fwrite(dict[i].s, 1, dict[i].len, f);
+		fputc('\n', f);
+	}
 	if (ferror(f))
 		e = ERR_INTERNAL;
 	return e;

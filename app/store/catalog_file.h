@@ -12,6 +12,16 @@
  *   search                                    at search_off: per plant,
  *                                             in list order, folded
  *                                             "name\nscientific\ntext\n"
+ *   rooms                                     at rooms_off: the room
+ *                                             dictionary, "room\n" each,
+ *                                             bit 0 first
+ *
+ * The room dictionary holds the CATALOG_ROOMS locations most plants
+ * list; a record's rooms has bit k set when its locations hold room k,
+ * and CATALOG_ROOM_OTHER when they hold one outside the dictionary.  A
+ * location filter thus reads the 64-byte record alone, unless it names
+ * a room outside the dictionary (then the location text of the records
+ * with CATALOG_ROOM_OTHER is read).
  *
  * Numbers are in the host's byte order: a snapshot never leaves its host.
  */
@@ -24,6 +34,9 @@
 #include "store/recommend.h"
 
 #define CATALOG_MAGIC "GVRDCAT\n"
+
+#define CATALOG_ROOMS      15
+#define CATALOG_ROOM_OTHER ((uint16_t)1 << CATALOG_ROOMS)
 
 struct catalog_head {
 	char     magic[8];
@@ -38,6 +51,7 @@ struct catalog_head {
 	uint64_t by_id_off;
 	uint64_t text_off, text_len;
 	uint64_t search_off, search_len;
+	uint64_t rooms_off, rooms_len;
 };
 
 struct catalog_rec {
@@ -48,7 +62,10 @@ struct catalog_rec {
 	int64_t  version;
 	int64_t  changed_at;
 	struct rec_facts facts;
-	uint8_t  pad[2];
+	uint16_t rooms;         /* bits of the room dictionary */
 };
+
+/* A record is one cache line: a whole-catalog walk reads only these. */
+_Static_assert(sizeof(struct catalog_rec) == 64, "a catalog record is 64 bytes");
 
 #endif

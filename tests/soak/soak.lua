@@ -6,8 +6,21 @@
 -- a missing plant (404), a bad token (401), a bad body (400), a method
 -- the route lacks (405).  Each wrk thread signs in as its own user
 -- (SOAK_TOKENS: one ID token per line).  SOAK_RATE (requests/s over all
--- connections) paces each connection with delay(); the per-status
--- counts come back through done().
+-- threads) paces each thread on a clock: every request takes the next
+-- slot of the thread's schedule (rate / threads a second), so the rate
+-- holds whatever the answers' latency (a fixed pause after each answer
+-- ran about 17 % slow); a late thread catches up at most a second's
+-- worth.  The per-status counts come back through done().
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } soak_timespec;
+int clock_gettime(int clk, soak_timespec *ts);
+]]
+local ts = ffi.new("soak_timespec")
+local function now_ms()
+	ffi.C.clock_gettime(1, ts)      -- CLOCK_MONOTONIC
+	return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
 local tokens = {}
 local threads = {}
 local counter = 0
@@ -29,20 +42,24 @@ function setup(thread)
 end
 
 local i = 0
-local auth, bad, pause
+local auth, bad, step, slot
 local st = { s2 = 0, s4 = 0, s503 = 0, s5 = 0, s0 = 0 }
 
 function init(args)
 	auth = { ["Authorization"] = "Bearer " .. token }
 	bad = { ["Authorization"] = "Bearer x.y.z" }
 	local rate = tonumber(os.getenv("SOAK_RATE") or "0")
-	local conns = tonumber(os.getenv("SOAK_CONNS") or "1")
-	pause = rate > 0 and math.floor(1000 * conns / rate) or 0
+	local nthreads = tonumber(os.getenv("SOAK_THREADS") or "2")
+	step = rate > 0 and 1000 * nthreads / rate or 0
+	slot = now_ms()
 	i = id * 7
 end
 
 function delay()
-	return pause
+	if step == 0 then return 0 end
+	local now = now_ms()
+	slot = math.max(slot + step, now - 1000)
+	return math.max(0, math.floor(slot - now))
 end
 
 local json = { ["Authorization"] = nil, ["Content-Type"] = "application/json" }

@@ -34,8 +34,14 @@ static const char *const words[] = { "fern", "ivy", "palm", "lily",
     "cactus", "moss", "vine", "herb", "orchid", "tree" };
 static const char *const lights[] = { "low_indirect", "indirect",
     "bright_indirect", "direct", "full sun to partial shade", "shade" };
+/* Six common rooms, then rare ones: more than CATALOG_ROOMS in all, so
+ * some fall outside the snapshot's room dictionary. */
 static const char *const rooms[] = { "office", "bedroom", "kitchen",
-    "bathroom", "balcony", "living_room" };
+    "bathroom", "balcony", "living_room", "attic", "porch", "garage_2",
+    "loft", "hall", "study", "pantry", "cellar", "nursery", "library",
+    "sunroom", "den", "foyer", "gym", "greenhouse", "studio", "shed",
+    "veranda" };
+#define NROOMS (sizeof(rooms) / sizeof(rooms[0]))
 static const char *const humid[] = { "low", "moderate", "high", "?" };
 
 /* A plant of the seed's shape with varied filter and score fields. */
@@ -67,7 +73,8 @@ make_plant(struct arena *a, unsigned i, int64_t version)
 	values[10] = humid[rnd(4)];
 	snprintf(diff, sizeof(diff), "%u", 1 + rnd(10));
 	values[13] = rnd(4) == 0 ? "FALSE" : "TRUE";
-	snprintf(locs, sizeof(locs), "%s,%s", rooms[rnd(6)], rooms[rnd(6)]);
+	snprintf(locs, sizeof(locs), "%s,%s", rooms[rnd(6)],
+	    rooms[rnd(4) == 0 ? rnd(NROOMS) : rnd(6)]);
 	values[28] = rnd(2) ? "TRUE" : "FALSE";
 	snprintf(text, sizeof(text), "%s %s Plant%s", words[rnd(10)],
 	    words[rnd(10)], rnd(500) == 0 ? " zebrawort" : "");
@@ -212,6 +219,18 @@ test_lists(struct arena *a, struct json_object **plants,
 	CHECK(ok);
 	END_CASE();
 
+	CASE("catalog: each room, in the dictionary or not, filters like the "
+	    "reference");
+	for (i = 0; i < NROOMS; i++) {
+		struct plant_filter f = { NULL, NULL, rooms[i], 0, false };
+		if (!walk_matches(c, ref, NPLANTS, &f, 20)) {
+			printf("  room %s\n", rooms[i]);
+			ok = false;
+		}
+	}
+	CHECK(ok);
+	END_CASE();
+
 	CASE("catalog: a q of LIM_FILTER_MAX bytes is searched whole");
 	{
 		char q[LIM_FILTER_MAX + 1];
@@ -261,10 +280,16 @@ test_rank(struct arena *a, struct json_object **ref, const struct catalog *c)
 	CHECK(ok);
 	END_CASE();
 
-	CASE("catalog_rank over the whole catalog equals recommend_rank");
-	for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
-		want = recommend_rank(a, all, &qs[k], 50);
-		n = catalog_rank(c, &qs[k], 50, pos, scores);
+	CASE("catalog_rank over the whole catalog equals recommend_rank, "
+	    "for each room too");
+	for (k = 0; k < sizeof(qs) / sizeof(qs[0]) + NROOMS; k++) {
+		struct rec_query rq = { NULL, REC_LIGHT_ANY, REC_EXP_ANY, false };
+		if (k < sizeof(qs) / sizeof(qs[0]))
+			rq = qs[k];
+		else
+			rq.location = rooms[k - sizeof(qs) / sizeof(qs[0])];
+		want = recommend_rank(a, all, &rq, 50);
+		n = catalog_rank(c, &rq, 50, pos, scores);
 		ok = ok && n == json_object_array_length(want);
 		for (i = 0; i < n && ok; i++) {
 			struct json_object *w = json_object_array_get_idx(want, i);
@@ -419,6 +444,28 @@ test_damage(void)
 	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL);
 	r[7].json_off = 0;
 	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL); /* not '{' */
+	END_CASE();
+	free(buf);
+
+	CASE("catalog: a damaged room dictionary or room bits are refused");
+	f = fopen(path, "rb");
+	buf = aligned_alloc(8, ((size_t)n + 7) / 8 * 8);
+	CHECK(fread(buf, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	h = (struct catalog_head *)buf;
+	r = (struct catalog_rec *)(buf + h->rec_off);
+	CHECK(h->rooms_len > 0 && buf[h->rooms_off + h->rooms_len - 1] == '\n');
+	buf[h->rooms_off + h->rooms_len - 1] = 'x';     /* no last newline */
+	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL);
+	buf[h->rooms_off + h->rooms_len - 1] = '\n';
+	buf[h->rooms_off] = '\n';                       /* an empty room */
+	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL);
+	h->rooms_len = 0;       /* no dictionary: every bit is out of it */
+	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL);
+	h->rooms_off = (uint64_t)n;
+	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL);
+	h->rooms_len = 1;       /* one byte past the end */
+	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL);
 	buf[0] ^= 1;
 	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL);
 	END_CASE();
