@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "handlers/handlers.h"
@@ -108,58 +109,54 @@ take_one(struct ctx *c, time_t now, const char *period, int64_t *used,
 }
 
 /*
- * The best plants of the whole catalog: ranked from the snapshot's facts,
- * then each chosen plant parsed once for its reasons.
+ * The answer, {"items":[{plant, score, reasons}...],"quota":{...}}: the
+ * best plants of the whole catalog, ranked from the snapshot's facts,
+ * each plant's JSON text copied from the snapshot and its reasons made
+ * from the same facts (nothing is parsed).
  */
 static enum err
 rank(struct ctx *c, const struct catalog *cat, const struct rec_query *q,
-    int limit, struct json_object **items)
+    int limit, int64_t used, int64_t quota, const char *period)
 {
 	size_t pos[REC_LIMIT_MAX], i, n;
 	int scores[REC_LIMIT_MAX], score;
-	struct json_object *plant, *entry, *reasons;
+	struct json_object *reasons;
 	struct catalog_entry p;
-	const char *why;
+	struct buf b;
+	bool ok;
 
-	*items = jx_own(c->a, json_object_new_array());
 	n = catalog_rank(cat, q, (size_t)limit, pos, scores);
-	for (i = 0; i < n; i++) {
+	buf_init(&b, LIM_RESP_MAX);
+	ok = buf_puts(&b, "{\"items\":[");
+	for (i = 0; i < n && ok; i++) {
 		catalog_plant(cat, pos[i], &p);
-		if (jx_parse(c->a, p.json, p.json_len, LIM_BODY_MAX,
-		    LIM_JSON_DEPTH, &plant, &why) != ERR_OK)
+		reasons = jx_own(c->a, json_object_new_array());
+		if (reasons == NULL || !recommend_explain(&p.facts,
+		    arena_strndup(c->a, p.light, p.light_len),
+		    catalog_in_room(cat, pos[i], q->location), q, &score,
+		    reasons) || score != scores[i]) {
+			buf_free(&b);
 			return ERR_INTERNAL;
-		reasons = json_object_new_array();
-		entry = json_object_new_object();
-		json_object_array_add(*items, entry);
-		json_object_object_add(entry, "plant", json_object_get(plant));
-		json_object_object_add(entry, "score",
-		    json_object_new_int(scores[i]));
-		json_object_object_add(entry, "reasons", reasons);
-		recommend_score(plant, q, &score, reasons);
+		}
+		ok = (i == 0 || buf_putc(&b, ',')) &&
+		    buf_puts(&b, "{\"plant\":") &&
+		    buf_append(&b, p.json, p.json_len) &&
+		    buf_printf(&b, ",\"score\":%d,\"reasons\":", score) &&
+		    jx_write(&b, reasons) && buf_putc(&b, '}');
 	}
-	return ERR_OK;
-}
-
-static struct json_object *
-answer(struct ctx *c, struct json_object *items, int64_t used, int64_t limit,
-    const char *period)
-{
-	struct json_object *o = jx_own(c->a, json_object_new_object());
-	struct json_object *q = json_object_new_object();
-
-	json_object_object_add(o, "items", json_object_get(items));
-	json_object_object_add(q, "used", json_object_new_int64(used));
-	json_object_object_add(q, "limit", json_object_new_int64(limit));
-	json_object_object_add(q, "period", json_object_new_string(period));
-	json_object_object_add(o, "quota", q);
-	return o;
+	/* period is "YYYY-MM": nothing to escape. */
+	ok = ok && buf_printf(&b, "],\"quota\":{\"used\":%lld,\"limit\":%lld,"
+	    "\"period\":\"%s\"}}", (long long)used, (long long)quota, period);
+	if (ok)
+		resp_json_text(c->resp, 200, b.data, b.len);
+	buf_free(&b);
+	return ok ? ERR_OK : ERR_TOO_LARGE;
 }
 
 enum err
 h_recommendations(struct ctx *c)
 {
 	const struct catalog *cat;
-	struct json_object *items;
 	char period[QUOTA_PERIOD_LEN];
 	struct rec_query q;
 	int64_t used = 0, limit = 0;
@@ -175,7 +172,7 @@ h_recommendations(struct ctx *c)
 	quota_period(now, period);
 	if ((e = take_one(c, now, period, &used, &limit)) != ERR_OK)
 		return e;
-	if ((e = rank(c, cat, &q, max, &items)) != ERR_OK) {
+	if ((e = rank(c, cat, &q, max, used, limit, period)) != ERR_OK) {
 		/* Not the caller's fault: the use is given back. */
 		if (quota_refund(&c->app->ddb, c->a,
 		    c->app->cfg.subscriptions_table, c->who->sub,
@@ -183,9 +180,9 @@ h_recommendations(struct ctx *c)
 		    ERR_OK)
 			log_kv(LOG_WARN, "could not give back a counted "
 			    "recommendation", NULL);
-		return hc_fail(c, e, "the recommendations cannot be made "
-		    "right now");
+		return hc_fail(c, e, e == ERR_TOO_LARGE ? "the answer would "
+		    "be too large; ask for a smaller limit" : "the "
+		    "recommendations cannot be made right now");
 	}
-	resp_json(c->resp, 200, answer(c, items, used, limit, period));
 	return ERR_OK;
 }

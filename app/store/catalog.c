@@ -347,6 +347,15 @@ in_room(const struct catalog *c, const struct catalog_rec *r,
 	    has_location(c, r, w->loc, w->len);
 }
 
+bool
+catalog_in_room(const struct catalog *c, size_t i, const char *location)
+{
+	struct room_filter w;
+
+	room_filter(c, location, &w);
+	return w.on && in_room(c, &c->rec[i], &w);
+}
+
 /* The filters but q, checked on record r. */
 static bool
 rest_matches(const struct catalog *c, const struct catalog_rec *r,
@@ -471,17 +480,19 @@ catalog_rank(const struct catalog *c, const struct rec_query *q,
 {
 	struct room_filter w;
 	struct ranked *heap, cand;
+	struct rec_prep prep;
 	size_t count = c->h->count, n = 0, i;
 
 	if (limit == 0)
 		return 0;
 	room_filter(c, q->location, &w);
+	recommend_prepare(q, &prep);
 	heap = xcalloc(limit, sizeof(*heap));
 	for (i = 0; i < count; i++) {
 		const struct catalog_rec *r = &c->rec[i];
 		bool here = w.on && in_room(c, r, &w);
 		cand.pos = i;
-		if (!recommend_quick(&r->facts, here, q, &cand.score))
+		if (!recommend_quick(&r->facts, here, &prep, &cand.score))
 			continue;
 		if (n < limit) {
 			heap[n] = cand;

@@ -111,6 +111,12 @@ size_t catalog_rank(const struct catalog *c, const struct rec_query *q,
     size_t limit, size_t *out, int *scores);
 
 /*
+ * catalog_in_room - whether location (NULL: false) is one of the
+ * compatible_locations of the plant at list position i.
+ */
+bool catalog_in_room(const struct catalog *c, size_t i, const char *location);
+
+/*
  * catalog_fold - the form searched text is kept and compared in: ASCII
  * lower case, '_' as ' '; src[0..n) into dst (n bytes).
  */

@@ -200,41 +200,40 @@ article(const char *word)
 }
 
 static int
-score_light(struct json_object *plant, enum rec_light want,
+score_light(const struct rec_facts *f, const char *needs, enum rec_light want,
     struct json_object *reasons)
 {
-	const char *needs = jx_str(plant, "natural_sunlight_needs", NULL);
-	enum rec_light lo, hi;
 	char text[TEXT_MAX];
 	int d;
 
 	fold(text, sizeof(text), needs != NULL ? needs : "unknown");
-	if (!recommend_plant_light(needs, &lo, &hi)) {
+	if (f->light_lo == REC_LIGHT_ANY) {
 		reason(reasons, "Its light needs (%s) could not be compared "
 		    "with yours.", text);
 		return PTS_LIGHT_UNKNOWN;
 	}
-	if (want >= lo && want <= hi) {
+	if (want >= f->light_lo && want <= f->light_hi) {
 		reason(reasons, "Its light needs (%s) match the light you "
 		    "have.", text);
 		return PTS_LIGHT_MATCH;
 	}
-	d = want < lo ? (int)lo - (int)want : (int)want - (int)hi;
+	d = want < f->light_lo ? (int)f->light_lo - (int)want :
+	    (int)want - (int)f->light_hi;
 	if (d == 1) {
 		reason(reasons, "It can cope with your light, though it "
-		    "prefers %s (%s).", want < lo ? "more" : "less", text);
+		    "prefers %s (%s).", want < f->light_lo ? "more" : "less",
+		    text);
 		return PTS_LIGHT_NEAR;
 	}
 	reason(reasons, "It needs much %s light (%s) than you have.",
-	    want < lo ? "more" : "less", text);
+	    want < f->light_lo ? "more" : "less", text);
 	return 0;
 }
 
 static int
-score_location(struct json_object *plant, const char *loc,
-    const char *room, struct json_object *reasons)
+score_location(bool at_location, const char *room, struct json_object *reasons)
 {
-	if (jx_array_has(jx_get(plant, "compatible_locations"), loc)) {
+	if (at_location) {
 		reason(reasons, "It suits %s %s.", article(room), room);
 		return PTS_LOCATION;
 	}
@@ -272,17 +271,16 @@ is_humid_room(const char *loc)
 }
 
 static int
-score_humidity(struct json_object *plant, const char *loc, const char *room,
+score_humidity(int h, bool humid_room, const char *room,
     struct json_object *reasons)
 {
-	int h = humidity_level(plant);
 	const char *a = article(room);
 
 	if (h == 0) {
 		reason(reasons, "Its humidity needs are not recorded.");
 		return 0;
 	}
-	if (is_humid_room(loc)) {
+	if (humid_room) {
 		if (h == 3)
 			reason(reasons, "It enjoys the humid air of %s %s.", a,
 			    room);
@@ -307,75 +305,84 @@ score_humidity(struct json_object *plant, const char *loc, const char *room,
 }
 
 static int
-score_experience(struct json_object *plant, enum rec_experience x,
-    struct json_object *reasons)
+score_experience(int diff, enum rec_experience x, struct json_object *reasons)
 {
 	const char *who = "?";
-	int64_t diff, comfort = 10;
+	int comfort = 10;
 	size_t i;
 
 	for (i = 0; i < NELEM(experience); i++)
 		if (experience[i].level == x) {
 			who = experience[i].word;
-			comfort = experience[i].comfort;
+			comfort = (int)experience[i].comfort;
 		}
-	if (!jx_int(plant, "difficulty", 1, 10, &diff)) {
+	if (diff == 0) {
 		reason(reasons, "Its difficulty is not recorded.");
 		return 0;
 	}
 	if (diff <= comfort) {
-		reason(reasons, "Its difficulty (%lld of 10) suits %s %s.",
-		    (long long)diff, article(who), who);
+		reason(reasons, "Its difficulty (%d of 10) suits %s %s.",
+		    diff, article(who), who);
 		return PTS_EXP_FITS;
 	}
 	if (diff - comfort <= 2) {
 		reason(reasons, "It is a little demanding for %s %s "
-		    "(difficulty %lld of 10).", article(who), who,
-		    (long long)diff);
+		    "(difficulty %d of 10).", article(who), who, diff);
 		return PTS_EXP_STRETCH;
 	}
-	reason(reasons, "It is hard for %s %s (difficulty %lld of 10).",
-	    article(who), who, (long long)diff);
+	reason(reasons, "It is hard for %s %s (difficulty %d of 10).",
+	    article(who), who, diff);
 	return 0;
+}
+
+bool
+recommend_explain(const struct rec_facts *f, const char *needs,
+    bool at_location, const struct rec_query *q, int *score,
+    struct json_object *reasons)
+{
+	char room[64];
+	int s = 0;
+
+	*score = 0;
+	if (q->pet_safe && f->toxic != 0)
+		return false;
+	if (q->light != REC_LIGHT_ANY)
+		s += score_light(f, needs, q->light, reasons);
+	if (q->location != NULL) {
+		fold(room, sizeof(room), q->location);
+		s += score_location(at_location, room, reasons);
+		s += score_humidity(f->humidity, is_humid_room(q->location),
+		    room, reasons);
+	}
+	if (q->experience != REC_EXP_ANY)
+		s += score_experience(f->difficulty, q->experience, reasons);
+	if (f->indoor == 1) {
+		reason(reasons, "It grows well indoors.");
+		s += PTS_INDOORS;
+	} else if (f->indoor == 0)
+		reason(reasons, "It does best outdoors.");
+	if (q->pet_safe)
+		reason(reasons, "It is safe for pets.");
+	else if (f->toxic == 1)
+		reason(reasons, "It is toxic to pets; keep it out of their "
+		    "reach.");
+	*score = s;
+	return true;
 }
 
 bool
 recommend_score(struct json_object *plant, const struct rec_query *q,
     int *score, struct json_object *reasons)
 {
-	char room[64];
-	bool toxic, known, indoor;
-	int s = 0;
+	struct rec_facts f;
 
 	*score = 0;
 	if (!json_object_is_type(plant, json_type_object))
 		return false;
-	known = jx_bool(plant, "toxic_to_pets", &toxic);
-	if (q->pet_safe && (!known || toxic))
-		return false;
-	if (q->light != REC_LIGHT_ANY)
-		s += score_light(plant, q->light, reasons);
-	if (q->location != NULL) {
-		fold(room, sizeof(room), q->location);
-		s += score_location(plant, q->location, room, reasons);
-		s += score_humidity(plant, q->location, room, reasons);
-	}
-	if (q->experience != REC_EXP_ANY)
-		s += score_experience(plant, q->experience, reasons);
-	if (jx_bool(plant, "indoor_compatible", &indoor)) {
-		if (indoor) {
-			reason(reasons, "It grows well indoors.");
-			s += PTS_INDOORS;
-		} else
-			reason(reasons, "It does best outdoors.");
-	}
-	if (q->pet_safe)
-		reason(reasons, "It is safe for pets.");
-	else if (known && toxic)
-		reason(reasons, "It is toxic to pets; keep it out of their "
-		    "reach.");
-	*score = s;
-	return true;
+	recommend_facts(plant, &f);
+	return recommend_explain(&f, jx_str(plant, "natural_sunlight_needs",
+	    NULL), q->location != NULL && jx_array_has(jx_get(plant,
+	    "compatible_locations"), q->location), q, score, reasons);
 }
 
 void
@@ -398,12 +405,25 @@ recommend_facts(struct json_object *plant, struct rec_facts *f)
 	f->toxic = jx_bool(plant, "toxic_to_pets", &b) ? (int8_t)b : -1;
 }
 
+void
+recommend_prepare(const struct rec_query *q, struct rec_prep *p)
+{
+	size_t i;
+
+	p->q = *q;
+	p->humid_room = q->location != NULL && is_humid_room(q->location);
+	p->comfort = 10;
+	for (i = 0; i < NELEM(experience); i++)
+		if (experience[i].level == q->experience)
+			p->comfort = (int)experience[i].comfort;
+}
+
 bool
 recommend_quick(const struct rec_facts *f, bool at_location,
-    const struct rec_query *q, int *score)
+    const struct rec_prep *p, int *score)
 {
-	int s = 0, d, comfort = 10;
-	size_t i;
+	const struct rec_query *q = &p->q;
+	int s = 0, d;
 
 	*score = 0;
 	if (q->pet_safe && f->toxic != 0)
@@ -423,16 +443,13 @@ recommend_quick(const struct rec_facts *f, bool at_location,
 	if (q->location != NULL) {
 		s += at_location ? PTS_LOCATION : 0;
 		if (f->humidity >= 1 && f->humidity <= 3)
-			s += is_humid_room(q->location) ? humid[f->humidity] :
+			s += p->humid_room ? humid[f->humidity] :
 			    dry[f->humidity];
 	}
 	if (q->experience != REC_EXP_ANY && f->difficulty != 0) {
-		for (i = 0; i < NELEM(experience); i++)
-			if (experience[i].level == q->experience)
-				comfort = (int)experience[i].comfort;
-		if (f->difficulty <= comfort)
+		if (f->difficulty <= p->comfort)
 			s += PTS_EXP_FITS;
-		else if (f->difficulty - comfort <= 2)
+		else if (f->difficulty - p->comfort <= 2)
 			s += PTS_EXP_STRETCH;
 	}
 	if (f->indoor == 1)

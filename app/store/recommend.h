@@ -109,12 +109,32 @@ struct rec_facts {
 void recommend_facts(struct json_object *plant, struct rec_facts *f);
 
 /*
+ * recommend_explain - recommend_score from a plant's facts f, its
+ * natural_sunlight_needs text (for the light's reason) and whether
+ * q->location is one of its compatible_locations: the same score and
+ * sentences, without the plant object.
+ */
+bool recommend_explain(const struct rec_facts *f, const char *needs,
+    bool at_location, const struct rec_query *q, int *score,
+    struct json_object *reasons);
+
+/* A query made ready for ranking: what does not depend on the plant. */
+struct rec_prep {
+	struct rec_query q;
+	bool             humid_room;    /* q.location is a humid room */
+	int              comfort;       /* difficulty q.experience copes with */
+};
+
+/* recommend_prepare - p for q (p->q.location still points at q's). */
+void recommend_prepare(const struct rec_query *q, struct rec_prep *p);
+
+/*
  * recommend_quick - the score recommend_score gives a plant with facts f,
- * from the facts alone; at_location tells whether q->location is one of
- * its compatible_locations.  False when the plant is left out.
+ * from the facts alone; at_location tells whether p->q.location is one
+ * of its compatible_locations.  False when the plant is left out.
  */
 bool recommend_quick(const struct rec_facts *f, bool at_location,
-    const struct rec_query *q, int *score);
+    const struct rec_prep *p, int *score);
 
 /*
  * recommend_rank - score every plant of the array plants and return the

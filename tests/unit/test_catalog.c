@@ -261,6 +261,7 @@ test_rank(struct arena *a, struct json_object **ref, const struct catalog *c)
 	size_t pos[50], i, k, n;
 	int scores[50], s1, s2;
 	struct rec_facts f;
+	struct rec_prep prep;
 	bool ok = true, here;
 
 	for (i = 0; i < NPLANTS; i++)
@@ -273,10 +274,44 @@ test_rank(struct arena *a, struct json_object **ref, const struct catalog *c)
 			recommend_facts(ref[i], &f);
 			here = qs[k].location != NULL && jx_array_has(jx_get(ref[i],
 			    "compatible_locations"), qs[k].location);
-			ok = ok && in1 == recommend_quick(&f, here, &qs[k], &s2) &&
+			recommend_prepare(&qs[k], &prep);
+			ok = ok && in1 == recommend_quick(&f, here, &prep, &s2) &&
 			    (!in1 || s1 == s2);
 			json_object_put(r);
 		}
+	CHECK(ok);
+	END_CASE();
+
+	CASE("recommend_explain from a snapshot's plant gives recommend_score's "
+	    "score and sentences, for rooms in and out of the dictionary");
+	for (k = 0; k < sizeof(qs) / sizeof(qs[0]) + NROOMS; k++) {
+		struct rec_query rq = { NULL, REC_LIGHT_BRIGHT, REC_EXP_BEGINNER,
+		    false };
+		if (k < sizeof(qs) / sizeof(qs[0]))
+			rq = qs[k];
+		else
+			rq.location = rooms[k - sizeof(qs) / sizeof(qs[0])];
+		for (i = 0; i < NPLANTS && ok; i++) {
+			struct json_object *r1 = json_object_new_array();
+			struct json_object *r2 = json_object_new_array();
+			struct catalog_entry p;
+			char light[128];
+			bool in1, in2;
+			catalog_plant(c, i, &p);
+			snprintf(light, sizeof(light), "%.*s", (int)p.light_len,
+			    p.light);
+			in1 = recommend_score(ref[i], &rq, &s1, r1);
+			in2 = recommend_explain(&p.facts, light,
+			    catalog_in_room(c, i, rq.location), &rq, &s2, r2);
+			ok = in1 == in2 && s1 == s2 && strcmp(
+			    json_object_to_json_string(r1),
+			    json_object_to_json_string(r2)) == 0;
+			if (!ok)
+				printf("  plant %zu query %zu\n", i, k);
+			json_object_put(r1);
+			json_object_put(r2);
+		}
+	}
 	CHECK(ok);
 	END_CASE();
 
