@@ -2,6 +2,7 @@
 #include "store/catalog.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,10 +163,16 @@ catalog_open(const char *path, const char **why)
 		*why = "no snapshot file";
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(
-	    struct catalog_head) || (uint64_t)st.st_size > LIM_CATALOG_FILE_MAX) {
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		*why = "the snapshot file cannot be read";
+		return NULL;
+	}
+	if (st.st_size < (off_t)sizeof(struct catalog_head) ||
+	    (uint64_t)st.st_size > LIM_CATALOG_FILE_MAX) {
 		close(fd);
 		*why = "the snapshot file has a wrong size";
+		errno = EINVAL;
 		return NULL;
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -176,6 +183,7 @@ catalog_open(const char *path, const char **why)
 	}
 	if ((c = catalog_open_mem(p, (size_t)st.st_size, why)) == NULL) {
 		munmap(p, (size_t)st.st_size);
+		errno = EINVAL;
 		return NULL;
 	}
 	c->mapped = true;

@@ -61,7 +61,9 @@ struct catalog_info {
 
 /*
  * catalog_open - map the snapshot file at path.  NULL with *why (static)
- * when it is missing or not a valid snapshot.
+ * when it is missing or not a valid snapshot; errno is then EINVAL when
+ * the file's contents were refused (damaged, another format), else the
+ * error of the open, fstat or mmap.
  */
 struct catalog *catalog_open(const char *path, const char **why);
 

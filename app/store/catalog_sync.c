@@ -50,6 +50,8 @@ struct catalog_sync {
 	struct catalog *cur;
 	dev_t           dev;
 	ino_t           ino;
+	dev_t           bad_dev;        /* the file last refused: not */
+	ino_t           bad_ino;        /*   opened again until replaced */
 	int64_t         next_poll_ms;
 	bool            table_known;
 	int64_t         table_ms;
@@ -147,8 +149,18 @@ remap(struct catalog_sync *s)
 	}
 	if (s->cur != NULL && st.st_dev == s->dev && st.st_ino == s->ino)
 		return;
+	/* A refused file (damaged, or of another format after an upgrade)
+	 * stays refused until a build renames a new one over it: checking
+	 * it again at every request would cost a pass over it each time. */
+	if (st.st_ino != 0 && st.st_dev == s->bad_dev && st.st_ino ==
+	    s->bad_ino)
+		return;
 	if ((c = catalog_open(s->snap, &why)) == NULL) {
 		log_kv(LOG_WARN, "catalog snapshot refused", "why", why, NULL);
+		if (errno == EINVAL) {  /* its contents, not a lack of fds */
+			s->bad_dev = st.st_dev;
+			s->bad_ino = st.st_ino;
+		}
 		return;
 	}
 	catalog_info(c, &info);

@@ -3,6 +3,7 @@
  * references computed here from the same plants (plants_matches,
  * recommend_rank), changes applied in any order, damaged files refused.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -479,6 +480,23 @@ test_damage(void)
 	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL);
 	r[7].json_off = 0;
 	CHECK(catalog_open_mem(buf, (size_t)n, &why) == NULL); /* not '{' */
+	END_CASE();
+
+	CASE("catalog_open: a refused file's errno is EINVAL, a missing one's "
+	    "ENOENT (the workers retry only the latter)");
+	{
+		char bad[300];
+		FILE *g;
+		snprintf(bad, sizeof(bad), "%s/bad.snap", dir);
+		g = fopen(bad, "wb");
+		CHECK(g != NULL && fwrite(buf, 1, (size_t)n, g) == (size_t)n);
+		fclose(g);
+		errno = 0;
+		CHECK(catalog_open(bad, &why) == NULL && errno == EINVAL);
+		unlink(bad);
+		errno = 0;
+		CHECK(catalog_open(bad, &why) == NULL && errno == ENOENT);
+	}
 	END_CASE();
 	free(buf);
 
