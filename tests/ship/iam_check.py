@@ -129,9 +129,10 @@ FILE_TABLE = {
     "app/store/idempotency.c": "Subscriptions",
     "app/store/idem.c": "Subscriptions",
     "app/store/subs_stripe.c": "Subscriptions",
+    "app/store/purge.c": "Subscriptions",
 }
 FUNC_TABLE = {
-    ("app/store/users.c", "delete_subscriptions"): "Subscriptions",
+    ("app/store/purge.c", "delete_profile"): "Users",
 }
 TABLE_ARG = {"plants_table": "Plants", "users_table": "Users",
              "subscriptions_table": "Subscriptions"}
@@ -139,6 +140,7 @@ DDB_FN = {"ddb_get_item": "GetItem", "ddb_put_item": "PutItem",
           "ddb_update_item": "UpdateItem", "ddb_delete_item": "DeleteItem",
           "ddb_scan": "Scan", "ddb_query": "Query",
           "ddb_query_index": "Query", "ddb_batch_get": "BatchGetItem",
+          "ddb_batch_write": "BatchWriteItem",
           "ddb_describe_table": "DescribeTable"}
 DDB_CALL = re.compile(r"\b(ddb_[a-z_]+)\s*\(([^;]*?)\)\s*[;)!=<>&|]",
                       re.S)
