@@ -266,8 +266,8 @@ delete_data(struct ctx *c, const struct purge *p)
 		e = purge_finish(&app->ddb, c->a, subs_table(c), p->sub);
 	else {
 		log_kv(LOG_INFO, "account deletion continues in the background",
-		    "request_id", c->req->request_id, "error", err_name(e),
-		    NULL);
+		    "request_id", c->req->request_id, "error",
+		    e != ERR_OK ? err_name(e) : NULL, NULL);
 		/* Free the marker at once, marked ended. */
 		e = purge_release(&app->ddb, c->a, subs_table(c), p->sub, true,
 		    0);
