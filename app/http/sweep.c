@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/deadline.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 #include "http/ctx.h"
 #include "json/jx.h"
 #include "net/httpc.h"
@@ -81,6 +82,9 @@ out:
 	aws_request_begin(env->aws, 0);
 }
 
+/* The last listing failed (sweep_round runs on one thread). */
+static bool list_failing;
+
 void
 sweep_round(const struct sweep_env *env, struct arena *list,
     struct arena *run, int64_t now, struct sweep_stats *st)
@@ -99,10 +103,15 @@ sweep_round(const struct sweep_env *env, struct arena *list,
 		    SWEEP_LIST_PAGE, &page);
 		aws_request_begin(env->aws, 0);
 		if (e != ERR_OK) {
-			log_kv(LOG_WARN, "sweep: markers cannot be read", "error",
-			    err_name(e), NULL);
+			/* Once per outage, not every round. */
+			if (!list_failing)
+				log_kv(LOG_WARN, "sweep: markers cannot be read; "
+				    "retried every round", "error", err_name(e),
+				    NULL);
+			list_failing = true;
 			break;
 		}
+		list_failing = false;
 		n = json_object_array_length(page.items);
 		for (i = 0; i < n; i++) {
 			st->seen++;
@@ -188,19 +197,23 @@ sweep_start(const struct app *app)
 		log_kv(LOG_ERROR, "sweep: cannot make its clients", NULL);
 		return false;
 	}
+	/* Copies: the thread may still run while the worker frees app
+	 * on its way out. */
 	S.ddb.aws = S.aws;
-	S.ddb.endpoint = app->cfg.dynamodb_endpoint;
-	S.cog = app->cog;
+	S.ddb.endpoint = xstrdup(app->cfg.dynamodb_endpoint);
 	S.cog.aws = S.aws;
-	if ((S.sessions = sessions_new(&S.ddb, app->cfg.users_table)) ==
-	    NULL)
+	S.cog.endpoint = xstrdup(app->cfg.cognito_endpoint);
+	S.cog.client_id = xstrdup(app->cfg.client_id);
+	S.cog.client_secret = NULL;     /* the Admin calls are signed */
+	S.cog.user_pool_id = xstrdup(app->cfg.user_pool_id);
+	S.env.users_table = xstrdup(app->cfg.users_table);
+	S.env.subscriptions_table = xstrdup(app->cfg.subscriptions_table);
+	if ((S.sessions = sessions_new(&S.ddb, S.env.users_table)) == NULL)
 		return false;
 	S.env.aws = S.aws;
 	S.env.ddb = &S.ddb;
 	S.env.cog = &S.cog;
 	S.env.sessions = S.sessions;
-	S.env.users_table = app->cfg.users_table;
-	S.env.subscriptions_table = app->cfg.subscriptions_table;
 	S.rng = (uint64_t)deadline_now_ms() ^ ((uint64_t)getpid() << 32) ^
 	    0x9e3779b97f4a7c15ULL;
 	pthread_attr_init(&at);
