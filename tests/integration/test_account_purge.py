@@ -164,6 +164,22 @@ def a_deletion_broken_off_before_the_account_ended_is_finished():
 
 
 @test
+def a_deletion_whose_worker_died_holding_it_is_finished_after_the_lease():
+    # A worker that claimed the marker (lease 60 s) and was killed: the
+    # lease passes and another run finishes the deletion.
+    u = user_with_profile("purge-lease")
+    seed(u["sub"], 80)
+    ddb("PutItem", {"TableName": env("SUBSCRIPTIONS_TABLE"), "Item": {
+        "user_id": {"S": "~purge"}, "subscription_id": {"S": u["sub"]},
+        "email": {"S": u["email"]}, "username": {"S": u["sub"]},
+        "requested_at": {"N": str(int(time.time()) - 60)},
+        "lease_until": {"N": str(int(time.time()) + 5)},
+        "ended": {"BOOL": True}}})
+    gone_within(u["sub"])
+    expect(profile(u["email"]) is None, "the Users item is gone")
+
+
+@test
 def a_repeated_delete_after_the_account_ended_answers_204():
     u = user_with_profile("purge-again")
     seed(u["sub"], 30)
