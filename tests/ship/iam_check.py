@@ -295,6 +295,19 @@ def main():
     check("the check notices a Query the code makes taken away",
           ("Query", False) in missing, str(sorted(missing)))
 
+    bad = copy.deepcopy(doc)
+    for st in bad["Statement"]:
+        if any("@USERS_TABLE@" in r for r in st["Resource"]):
+            st["Action"].append("dynamodb:BatchWriteItem")
+        if any("@SUBSCRIPTIONS_TABLE@" in r for r in st["Resource"]):
+            st["Action"] = [a for a in st["Action"]
+                            if a != "dynamodb:BatchWriteItem"]
+    tab = policy_table_actions(bad)
+    check("the check notices BatchWriteItem moved from Subscriptions to "
+          "Users", ("BatchWriteItem", False) in tab["Users"] - used["Users"]
+          and ("BatchWriteItem", False) in used["Subscriptions"] -
+          tab["Subscriptions"], str(sorted(tab["Users"])))
+
     cog, cog_res = actions_of(doc, "cognito-idp")
     check("policy allows every Cognito operation the worker signs",
           signed <= cog, "missing %s" % sorted(signed - cog))
