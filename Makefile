@@ -87,7 +87,7 @@ $(B)/obj/tests/unit/%.o: tests/unit/%.c
 
 # Tests of growvrdctl's own modules (not in the library: the workers must
 # not link what only the operator's tool may do) link them too.
-CTL_TESTED := $(B)/obj/app/ctl/ddb_write.o $(B)/obj/app/ctl/plants_import.o
+CTL_TESTED := $(B)/obj/app/ctl/plants_import.o
 $(B)/tests/test_ddb_batch $(B)/tests/test_plants_import: $(CTL_TESTED)
 $(B)/itests/itest_ddb $(B)/fuzz_import: $(CTL_TESTED)
 

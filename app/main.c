@@ -20,6 +20,7 @@
 #include "http/ctx.h"
 #include "http/fcgi.h"
 #include "http/live.h"
+#include "http/sweep.h"
 #include "store/catalog_sync.h"
 #include "core/deadline.h"
 #include "aws/aws.h"
@@ -106,6 +107,13 @@ main(int argc, char **argv)
 	health = getenv("GROWVRD_HEALTH_SOCKET");
 	if (health != NULL && health[0] != '\0' &&
 	    !live_start(&app, health)) {
+		live_stop();
+		fcgi_close(f);
+		app_close(&app);
+		return 1;
+	}
+	/* Account deletions left to the background (http/sweep.h). */
+	if (!sweep_start(&app)) {
 		live_stop();
 		fcgi_close(f);
 		app_close(&app);

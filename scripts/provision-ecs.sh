@@ -11,6 +11,10 @@
 # built, pushed to a registry ECS can pull from, e.g. ECR)
 #   GROWVRD_ECS_FAMILY=growvrd  GROWVRD_ECS_LOG_GROUP=/growvrd/ecs
 #   GROWVRD_TASK_ROLE=growvrd-task  GROWVRD_EXECUTION_ROLE=growvrd-task-execution
+#   GROWVRD_TRUSTED_PROXIES=  the load balancer's subnets (CIDR, separated
+#                       by spaces): the only peers whose X-Forwarded-For
+#                       the container's nginx believes; none by default
+#   GROWVRD_READY_NETS=  networks besides loopback that may ask /readyz
 # shellcheck shell=bash
 
 GROWVRD_IMAGE=${GROWVRD_IMAGE:-}
@@ -18,6 +22,8 @@ GROWVRD_ECS_FAMILY=${GROWVRD_ECS_FAMILY:-growvrd}
 GROWVRD_ECS_LOG_GROUP=${GROWVRD_ECS_LOG_GROUP:-/growvrd/ecs}
 GROWVRD_TASK_ROLE=${GROWVRD_TASK_ROLE:-growvrd-task}
 GROWVRD_EXECUTION_ROLE=${GROWVRD_EXECUTION_ROLE:-growvrd-task-execution}
+GROWVRD_TRUSTED_PROXIES=${GROWVRD_TRUSTED_PROXIES:-}
+GROWVRD_READY_NETS=${GROWVRD_READY_NETS:-}
 ECS_TRUST='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
 
 # ops_role NAME POLICY_FILE DESCRIPTION: a role ECS tasks assume, with
@@ -76,6 +82,8 @@ ops_task_definition() {
 	    USER_POOL_ID=$POOL_ID CLIENT_ID=$CLIENT_ID SECRET_ARN=$SECRET_ARN \
 	    PLANTS_TABLE=$PLANTS_TABLE USERS_TABLE=$USERS_TABLE \
 	    SUBSCRIPTIONS_TABLE=$SUBSCRIPTIONS_TABLE LOG_GROUP=$GROWVRD_ECS_LOG_GROUP \
+	    TRUSTED_PROXIES=$(words "$GROWVRD_TRUSTED_PROXIES") \
+	    READY_NETS=$(words "$GROWVRD_READY_NETS") \
 	    python3 - "$ROOT/conf/ecs-task-definition.json.in" <<'PY'
 import json, os, re, sys
 text = open(sys.argv[1]).read()
@@ -84,9 +92,24 @@ print(json.dumps(json.loads(text), separators=(",", ":")))
 PY
 }
 
+# words LIST: the words of LIST separated by one space.
+words() {
+	local w out=""
+	for w in $1; do out+="${out:+ }$w"; done
+	printf '%s' "$out"
+}
+
 ensure_ecs() {
-	local current
+	local current v
 	[ -n "$GROWVRD_IMAGE" ] || die "--ecs needs GROWVRD_IMAGE (the image make image built, in a registry ECS pulls from)"
+	for v in $GROWVRD_TRUSTED_PROXIES; do
+		[[ $v =~ ^[0-9A-Fa-f.:/]+$ ]] ||
+		    die "GROWVRD_TRUSTED_PROXIES: $v is not an address or CIDR"
+	done
+	for v in $GROWVRD_READY_NETS; do
+		[[ $v =~ ^[0-9A-Fa-f.:/]+$ ]] ||
+		    die "GROWVRD_READY_NETS: $v is not an address or CIDR"
+	done
 	ops_account
 	ensure_log_group "$GROWVRD_ECS_LOG_GROUP"
 	policy_json >"$WORK/task-policy.json"

@@ -8,8 +8,7 @@
  * unprocessed then is ERR_THROTTLED.  Items and keys cross this interface
  * as plain JSON objects, as everywhere in aws/ddb.
  *
- * BatchWriteItem is in ctl/ddb_write.h: only growvrdctl writes in
- * batches, and the workers' IAM role does not allow it.
+ * BatchWriteItem is in aws/ddb_write.h.
  *
  * Ownership: every tree returned is owned by the caller's arena; the
  * arrays passed in are only read.

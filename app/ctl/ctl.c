@@ -24,6 +24,9 @@ static const struct {
 	  "plants import|remove FILE.tsv|FILE.json | plants export   the catalog" },
 	{ "catalog",      cmd_catalog,
 	  "catalog build [--if-missing] | catalog info   the host's snapshot" },
+	{ "deletions",    cmd_deletions,
+	  "deletions list|finish          account deletions left to the "
+	  "background" },
 	{ "routes",       cmd_routes,
 	  "routes                         print the route table" },
 };

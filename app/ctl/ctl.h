@@ -12,5 +12,6 @@ int cmd_tables(int argc, char **argv);
 int cmd_plants(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_deletions(int argc, char **argv);
 
 #endif

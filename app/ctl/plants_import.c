@@ -5,7 +5,7 @@
 
 #include "aws/ddb.h"
 #include "aws/ddb_batch.h"
-#include "ctl/ddb_write.h"
+#include "aws/ddb_write.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/limits.h"

@@ -2,7 +2,8 @@
  * plants_import.h - bulk import of the catalog (growvrdctl plants import).
  *
  * growvrdctl's own code, not the workers': it writes Plants with PutItem
- * and BatchWriteItem, which the workers' IAM role does not allow.
+ * and BatchWriteItem, which the workers' IAM role does not allow on
+ * Plants.
  *
  * A reader streams plants out of a file, one record at a time, so the
  * file's size is not bounded, only each record's: the seed catalog's TSV

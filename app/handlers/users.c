@@ -11,14 +11,17 @@
 #include "auth/principal.h"
 #include "auth/session.h"
 #include "auth/tcache.h"
+#include "aws/aws.h"
 #include "aws/cognito.h"
 #include "core/arena.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "handlers/handlers.h"
 #include "http/req.h"
 #include "http/resp.h"
 #include "json/jx.h"
 #include "store/plants.h"
+#include "store/purge.h"
 #include "store/user_plants.h"
 #include "store/users.h"
 
@@ -208,19 +211,81 @@ h_users_patch(struct ctx *c)
 }
 
 /*
- * DELETE /users/me.  Data first, then the Cognito user, then the mark
- * that refuses every old token on every worker (auth/session.h): a
- * failure before the mark leaves an account that can still repeat the
- * (idempotent) DELETE; a repeat whose account Cognito no longer knows
- * only writes the mark.  The Users item is never recreated: creating one
- * asks Cognito afresh (create_item).
+ * DELETE /users/me (store/purge.h).  The deletion is recorded first (a
+ * marker, leased to this request until its deadline plus
+ * USERS_DELETE_GRACE_S), then the account is ended: the Cognito user,
+ * then the mark that refuses every old token on every worker
+ * (auth/session.h).  Then the data: the Users item and at most
+ * USERS_DELETE_PAGES pages of Subscriptions items, keeping
+ * USERS_DELETE_RESERVE_MS of the deadline for the marker's last write.
+ * What does not fit is left to the background (http/sweep.h): the
+ * answer is a 204 all the same, since the account has ended.  A failure
+ * before the account has ended is a 503 that the client may repeat; the
+ * marker makes a worker finish the deletion anyway once its lease has
+ * passed.  A repeat whose account Cognito no longer knows writes the mark
+ * and goes on with the data of a marker left by the first.  The Users
+ * item is never recreated: creating one asks Cognito afresh.
  */
+#define USERS_DELETE_PAGES      10
+#define USERS_DELETE_RESERVE_MS 1000
+#define USERS_DELETE_GRACE_S    30
+
+static const char *
+subs_table(struct ctx *c)
+{
+	return c->app->cfg.subscriptions_table;
+}
+
+/* The marker's lease: past the request's deadline, whatever happens. */
+static int64_t
+delete_lease(struct ctx *c, int64_t now)
+{
+	int64_t left = deadline_left_ms(aws_deadline(c->app->aws));
+
+	if (left > c->app->cfg.request_deadline_ms)
+		left = c->app->cfg.request_deadline_ms;
+	return now + (left > 0 ? left / 1000 + 1 : 0) + USERS_DELETE_GRACE_S;
+}
+
+/* The data of the ended account p, as much as fits; the rest is the
+ * background's.  Never fails the request: the account has ended. */
+static void
+delete_data(struct ctx *c, const struct purge *p)
+{
+	struct app *app = c->app;
+	int64_t at = aws_deadline(app->aws);
+	bool done = false;
+	enum err e;
+
+	if (at != 0)
+		aws_set_deadline(app->aws, at - USERS_DELETE_RESERVE_MS);
+	e = purge_data(&app->ddb, c->a, users_table(c), subs_table(c), p,
+	    USERS_DELETE_PAGES, &done);
+	aws_set_deadline(app->aws, at);
+	if (e == ERR_OK && done)
+		e = purge_finish(&app->ddb, c->a, subs_table(c), p->sub);
+	else {
+		log_kv(LOG_INFO, "account deletion continues in the background",
+		    "request_id", c->req->request_id, "error",
+		    e != ERR_OK ? err_name(e) : NULL, NULL);
+		/* Free the marker at once, marked ended. */
+		e = purge_release(&app->ddb, c->a, subs_table(c), p->sub, true,
+		    0);
+	}
+	if (e != ERR_OK)
+		log_kv(LOG_WARN, "account deletion marker not updated; its "
+		    "lease ends it", "request_id", c->req->request_id,
+		    "error", err_name(e), NULL);
+}
+
 enum err
 h_users_delete(struct ctx *c)
 {
 	struct app *app = c->app;
-	const char *username, *email;
-	bool gone = false;
+	const char *email;
+	struct purge p;
+	bool gone = false, found = true;
+	int64_t now = (int64_t)time(NULL);
 	enum err e;
 
 	e = email_resolve(app->emails, &app->cog, c->a, c->who->sub, &email);
@@ -228,27 +293,34 @@ h_users_delete(struct ctx *c)
 		gone = true;
 	else if ((e = need_email(c, NULL)) != ERR_OK)
 		return e;
+	memset(&p, 0, sizeof(p));
+	p.sub = c->who->sub;
 	if (!gone) {
-		e = users_delete(&app->ddb, c->a, users_table(c),
-		    app->cfg.subscriptions_table, c->who->email, c->who->sub);
+		p.email = c->who->email;
+		/* The token's Cognito username; an email pool's is sub. */
+		p.username = c->who->username != NULL ? c->who->username :
+		    c->who->sub;
+		p.requested_at = now;
+		e = purge_record(&app->ddb, c->a, subs_table(c), &p,
+		    delete_lease(c, now));
 		if (e != ERR_OK)
 			return store_fail(c, e, "the account cannot be deleted "
 			    "right now; try again");
-		/* The token's Cognito username; an email pool's is sub. */
-		username = c->who->username != NULL ? c->who->username :
-		    c->who->sub;
-		e = cog_admin_delete_user(&app->cog, c->a, username);
+		e = cog_admin_delete_user(&app->cog, c->a, p.username);
 		if (e != ERR_OK && e != ERR_NOT_FOUND) {
-			log_kv(LOG_WARN, "account data deleted, sign-in not",
-			    "request_id", c->req->request_id, "error",
-			    err_name(e), NULL);
+			log_kv(LOG_WARN, "account deletion recorded, sign-in "
+			    "not deleted", "request_id", c->req->request_id,
+			    "error", err_name(e), NULL);
 			/* ERR_INTERNAL: no credentials; a dependency too. */
 			return hc_fail(c, ERR_UNAVAILABLE, "the account's sign-in "
 			    "cannot be deleted right now; try again");
 		}
+	} else if ((e = purge_get(&app->ddb, c->a, subs_table(c), c->who->sub,
+	    &p, &found)) != ERR_OK) {
+		/* The background finishes a marker that may be there. */
+		found = false;
 	}
-	e = session_end_all(app->sessions, c->a, c->who->sub, true,
-	    (int64_t)time(NULL), NULL);
+	e = session_end_all(app->sessions, c->a, c->who->sub, true, now, NULL);
 	email_cache_drop(app->emails, c->who->sub);
 	tcache_drop_sub(app->tok.cache, c->who->sub);
 	if (e != ERR_OK) {
@@ -259,6 +331,8 @@ h_users_delete(struct ctx *c)
 		    "the account's deletion cannot be finished right now; "
 		    "try again");
 	}
+	if (found)
+		delete_data(c, &p);
 	resp_empty(c->resp, 204);
 	return ERR_OK;
 }

@@ -11,9 +11,6 @@
 
 /* An UpdateExpression of a PATCH stays far below this. */
 #define USERS_EXPR_MAX 4096
-/* Subscriptions items read per Query page when deleting an account. */
-#define USERS_SUBS_PAGE 100
-#define USERS_DELETE_PAGES 10   /* of them deleted per DELETE request */
 
 static struct json_object *
 email_key(struct arena *a, const char *email)
@@ -434,7 +431,7 @@ users_patch(struct ddb *d, struct arena *a, const char *table,
 	return ddb_update_item(d, a, table, email_key(a, email), &x, item);
 }
 
-/* ---- profile, delete ------------------------------------------------- */
+/* ---- profile ------------------------------------------------- */
 
 struct json_object *
 users_profile(struct arena *a, struct json_object *item)
@@ -458,61 +455,4 @@ users_profile(struct arena *a, struct json_object *item)
 		json_object_object_add(p, *f, v);
 	}
 	return p;
-}
-
-/* Delete every Subscriptions item of sub, one Query page at a time: at
- * most USERS_DELETE_PAGES pages per request (and within its deadline);
- * past them ERR_UNAVAILABLE, a 503 the client repeats to go on. */
-static enum err
-delete_subscriptions(struct ddb *d, struct arena *a, const char *table,
-    const char *sub)
-{
-	struct json_object *names = jx_own(a, json_object_new_object());
-	struct json_object *values = jx_own(a, json_object_new_object());
-	struct json_object *start = NULL, *it, *key;
-	struct ddb_expr q = { "#u = :u", NULL, names, values };
-	struct ddb_page page;
-	size_t i, n;
-	int pages = 0;
-	enum err e;
-
-	json_object_object_add(names, "#u", json_object_new_string("user_id"));
-	json_object_object_add(values, ":u", json_object_new_string(sub));
-	do {
-		if (pages++ == USERS_DELETE_PAGES)
-			return ERR_UNAVAILABLE;
-		e = ddb_query(d, a, table, &q, start, USERS_SUBS_PAGE, true,
-		    &page);
-		if (e != ERR_OK)
-			return e;
-		n = json_object_array_length(page.items);
-		for (i = 0; i < n; i++) {
-			it = json_object_array_get_idx(page.items, i);
-			key = jx_own(a, json_object_new_object());
-			if (key == NULL)
-				return ERR_TOO_LARGE;
-			if (jx_get(it, "subscription_id") == NULL)
-				return ERR_UPSTREAM;
-			json_object_object_add(key, "user_id",
-			    json_object_new_string(sub));
-			json_object_object_add(key, "subscription_id",
-			    json_object_get(jx_get(it, "subscription_id")));
-			if ((e = ddb_delete_item(d, a, table, key, NULL,
-			    NULL)) != ERR_OK)
-				return e;
-		}
-		start = page.last_key;
-	} while (start != NULL);
-	return ERR_OK;
-}
-
-enum err
-users_delete(struct ddb *d, struct arena *a, const char *table,
-    const char *subs_table, const char *email, const char *sub)
-{
-	enum err e;
-
-	if ((e = delete_subscriptions(d, a, subs_table, sub)) != ERR_OK)
-		return e;
-	return ddb_delete_item(d, a, table, email_key(a, email), NULL, NULL);
 }

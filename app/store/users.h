@@ -7,9 +7,7 @@
  * Profile writes are single conditional UpdateItems: a PATCH sets the
  * given fields and "version = version + 1" in one call, under
  * "version = :expected" when the client sent If-Match; nothing here reads
- * an item to decide what to write.  Deleting an account removes the
- * person's Subscriptions items (all pages of a Query on user_id) and the
- * Users item; the identity-provider side is the handler's.
+ * an item to decide what to write.  Deleting an account is store/purge.h.
  *
  * Ownership: every tree returned lives in the caller's arena; trees
  * passed in are borrowed.
@@ -70,14 +68,6 @@ enum err users_patch(struct ddb *d, struct arena *a, const char *table,
  * or {}), never the internal members such as "plants".
  */
 struct json_object *users_profile(struct arena *a, struct json_object *item);
-
-/*
- * users_delete - remove every Subscriptions item of sub (subs_table,
- * keyed by user_id) and then the Users item of email.  Idempotent:
- * nothing to remove is success.
- */
-enum err users_delete(struct ddb *d, struct arena *a, const char *table,
-    const char *subs_table, const char *email, const char *sub);
 
 /* Room for "YYYY-MM-DDTHH:MM:SSZ" and its NUL. */
 #define USERS_TIME_LEN 21

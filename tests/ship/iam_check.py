@@ -129,9 +129,10 @@ FILE_TABLE = {
     "app/store/idempotency.c": "Subscriptions",
     "app/store/idem.c": "Subscriptions",
     "app/store/subs_stripe.c": "Subscriptions",
+    "app/store/purge.c": "Subscriptions",
 }
 FUNC_TABLE = {
-    ("app/store/users.c", "delete_subscriptions"): "Subscriptions",
+    ("app/store/purge.c", "delete_profile"): "Users",
 }
 TABLE_ARG = {"plants_table": "Plants", "users_table": "Users",
              "subscriptions_table": "Subscriptions"}
@@ -139,6 +140,7 @@ DDB_FN = {"ddb_get_item": "GetItem", "ddb_put_item": "PutItem",
           "ddb_update_item": "UpdateItem", "ddb_delete_item": "DeleteItem",
           "ddb_scan": "Scan", "ddb_query": "Query",
           "ddb_query_index": "Query", "ddb_batch_get": "BatchGetItem",
+          "ddb_batch_write": "BatchWriteItem",
           "ddb_describe_table": "DescribeTable"}
 DDB_CALL = re.compile(r"\b(ddb_[a-z_]+)\s*\(([^;]*?)\)\s*[;)!=<>&|]",
                       re.S)
@@ -292,6 +294,19 @@ def main():
         "Subscriptions"]
     check("the check notices a Query the code makes taken away",
           ("Query", False) in missing, str(sorted(missing)))
+
+    bad = copy.deepcopy(doc)
+    for st in bad["Statement"]:
+        if any("@USERS_TABLE@" in r for r in st["Resource"]):
+            st["Action"].append("dynamodb:BatchWriteItem")
+        if any("@SUBSCRIPTIONS_TABLE@" in r for r in st["Resource"]):
+            st["Action"] = [a for a in st["Action"]
+                            if a != "dynamodb:BatchWriteItem"]
+    tab = policy_table_actions(bad)
+    check("the check notices BatchWriteItem moved from Subscriptions to "
+          "Users", ("BatchWriteItem", False) in tab["Users"] - used["Users"]
+          and ("BatchWriteItem", False) in used["Subscriptions"] -
+          tab["Subscriptions"], str(sorted(tab["Users"])))
 
     cog, cog_res = actions_of(doc, "cognito-idp")
     check("policy allows every Cognito operation the worker signs",

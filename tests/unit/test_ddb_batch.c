@@ -10,7 +10,7 @@
 #include "aws/aws.h"
 #include "aws/ddb.h"
 #include "aws/ddb_batch.h"
-#include "ctl/ddb_write.h"
+#include "aws/ddb_write.h"
 #include "aws/retry.h"
 #include "core/arena.h"
 #include "core/buf.h"

@@ -1,12 +1,16 @@
-#include "ctl/ddb_write.h"
+#include "aws/ddb_write.h"
 
 #include "aws/aws.h"
 #include "aws/ddb.h"
 #include "aws/ddb_batch.h"
 #include "aws/retry.h"
 #include "core/arena.h"
+#include "core/deadline.h"
 #include "core/log.h"
 #include "json/jx.h"
+
+/* No resend of unprocessed items with less than this left. */
+#define DDB_WRITE_ROUND_MIN_MS 200
 
 /* One BatchWriteItem round over reqs (DynamoDB's form, <= 25). */
 static enum err
@@ -58,6 +62,7 @@ write_chunk(struct ddb *d, struct arena *a, const char *table,
 {
 	struct json_object *un;
 	struct retry *r;
+	long delay;
 	int tries;
 	enum err e = ERR_OK;
 
@@ -69,7 +74,15 @@ write_chunk(struct ddb *d, struct arena *a, const char *table,
 		}
 		if (tries > 0) {
 			r = aws_retry(d->aws);
-			retry_sleep(r, retry_delay_ms(r, tries - 1));
+			delay = retry_delay_ms(r, tries - 1);
+			/* The resend must fit in what the deadline leaves. */
+			if (deadline_left_ms(aws_deadline(d->aws)) <
+			    (int64_t)delay + DDB_WRITE_ROUND_MIN_MS) {
+				log_kv(LOG_WARN, "dynamodb left batch writes "
+				    "unprocessed at the deadline", NULL);
+				return ERR_UNAVAILABLE;
+			}
+			retry_sleep(r, delay);
 		}
 		e = write_round(d, a, table, chunk, &un);
 		chunk = un;

@@ -1,18 +1,17 @@
 /*
- * ddb_write.h - DynamoDB's BatchWriteItem over any number of items, for
- * growvrdctl (plants import and remove).
- *
- * growvrdctl's own code, not the workers': the workers never write in
- * batches and their IAM role does not allow BatchWriteItem
- * (conf/iam-policy.json.in, checked against app/ outside app/ctl/).
+ * ddb_write.h - DynamoDB's BatchWriteItem over any number of items:
+ * growvrdctl's plants import and remove, and the workers' deletion of an
+ * account's Subscriptions items (store/purge.h; the workers' IAM role
+ * allows BatchWriteItem on Subscriptions only).
  *
  * The requests are cut into the calls DynamoDB allows (25 a
  * BatchWriteItem), sent through ddb_call, and what DynamoDB leaves
  * unprocessed (UnprocessedItems) is resent with the retry policy's
  * backoff, at most DDB_BATCH_TRIES rounds per call (aws/ddb_batch.h);
- * what is still unprocessed then is ERR_THROTTLED.  Batch writes carry no
- * condition: each put replaces the item with its key, each delete
- * removes it.
+ * what is still unprocessed then is ERR_THROTTLED, and ERR_UNAVAILABLE
+ * when the request's deadline (aws_deadline) leaves no time for the
+ * backoff and another round.  Batch writes carry no condition: each put
+ * replaces the item with its key, each delete removes it.
  *
  * Ownership: the arrays passed in are only read; what is built for the
  * calls lives in the caller's arena.
