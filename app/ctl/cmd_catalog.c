@@ -21,6 +21,8 @@ info(struct app *app)
 {
 	const struct catalog *c;
 	struct catalog_info i;
+	struct catalog_poll p;
+	char poll[256];
 	int64_t now = catalog_now_ms();
 
 	if ((c = catalog_sync_get(app->catalog, &app->ddb, now)) == NULL) {
@@ -29,10 +31,11 @@ info(struct app *app)
 		return 1;
 	}
 	catalog_info(c, &i);
+	catalog_sync_poll_status(app->catalog, &p);
+	catalog_poll_describe(&p, now, poll, sizeof(poll));
 	printf("catalog: %zu plants, built %lld ms ago, changes up to %lld ms "
-	    "ago, last poll %lld ms ago\n", i.count,
-	    (long long)(now - i.built_ms), (long long)(now - i.watermark_ms),
-	    (long long)catalog_sync_age_ms(app->catalog, now));
+	    "ago, %s\n", i.count, (long long)(now - i.built_ms),
+	    (long long)(now - i.watermark_ms), poll);
 	return 0;
 }
 

@@ -27,7 +27,10 @@
 
 extern char **environ;
 
-#define STATE_MAGIC "GVRDCST\n"
+/* The second layout (a poll's time, its outcome and the next one's due
+ * time apart): a state file of the first is not read, so the host polls
+ * at once, as after a build. */
+#define STATE_MAGIC "GVRDCS2\n"
 
 /* The poll state of a host, in catalog.lock. */
 struct poll_state {
@@ -35,7 +38,11 @@ struct poll_state {
 	uint64_t snap_id;        /* the snapshot watermark_ms belongs to */
 	int64_t  watermark_ms;   /* every change stamped before this less
 	                            CATALOG_OVERLAP_MS is in that snapshot */
-	int64_t  last_poll_ms;
+	int64_t  last_poll_ms;   /* when the host last polled (0: never) */
+	int64_t  last_ok_ms;     /* the last poll that succeeded (0: never) */
+	int64_t  next_poll_ms;   /* the next one is due (later after a failure) */
+	uint32_t last_failed;    /* the last poll failed */
+	uint32_t pad_;
 	int64_t  round_since_ms; /* a poll round left unfinished: its since, */
 	int64_t  resume_ms;      /*   where it stopped: changed_at, id, */
 	char     resume_id[LIM_ID_MAX + 1];
@@ -455,22 +462,29 @@ catalog_sync_get(struct catalog_sync *s, struct ddb *d, int64_t now_ms)
 		spawn_build(s, now_ms);
 		return NULL;
 	}
-	if (now_ms < s->next_poll_ms)
+	/* not yet (unless the clock went back) */
+	if (now_ms < s->next_poll_ms &&
+	    s->next_poll_ms - now_ms <= CATALOG_POLL_MS)
 		return s->cur;
 	s->next_poll_ms = now_ms + CATALOG_POLL_MS;
 	if (!lock_now(s))
 		return s->cur;          /* another worker polls or builds */
 	state_read(s, &st);
-	if (st.last_poll_ms <= now_ms - CATALOG_POLL_MS ||
-	    st.last_poll_ms > now_ms + CATALOG_OVERLAP_MS) {
+	/* Due, or due so far ahead that the clock went back. */
+	if (st.next_poll_ms <= now_ms ||
+	    st.next_poll_ms > now_ms + CATALOG_RETRY_MS + CATALOG_OVERLAP_MS) {
 		remap(s);
 		if (s->cur != NULL) {
+			bool ok = poll_changes(s, d, &st, now_ms) == ERR_OK;
 			/* After a failure the host waits longer: a DynamoDB
 			 * that does not answer holds one request, not one a
 			 * second. */
-			st.last_poll_ms = poll_changes(s, d, &st, now_ms) ==
-			    ERR_OK ? now_ms :
-			    now_ms + CATALOG_RETRY_MS - CATALOG_POLL_MS;
+			st.last_poll_ms = now_ms;
+			st.last_failed = !ok;
+			if (ok)
+				st.last_ok_ms = now_ms;
+			st.next_poll_ms = now_ms +
+			    (ok ? CATALOG_POLL_MS : CATALOG_RETRY_MS);
 			state_write(s, &st);
 		}
 	}
@@ -592,12 +606,56 @@ catalog_sync_build(struct catalog_sync *s, struct ddb *d, bool if_missing,
 	return e;
 }
 
-int64_t
-catalog_sync_age_ms(struct catalog_sync *s, int64_t now_ms)
+bool
+catalog_sync_poll_status(struct catalog_sync *s, struct catalog_poll *out)
 {
 	struct poll_state st;
 
-	if (!state_read(s, &st) || st.last_poll_ms == 0)
-		return -1;
-	return now_ms - st.last_poll_ms;
+	memset(out, 0, sizeof(*out));
+	if (!state_read(s, &st))
+		return false;
+	out->last_ms = st.last_poll_ms;
+	out->last_ok_ms = st.last_ok_ms;
+	out->next_ms = st.next_poll_ms;
+	out->failed = st.last_poll_ms != 0 && st.last_failed != 0;
+	return true;
+}
+
+/* "N ms ago", or how far ahead of this clock t is (it went back). */
+static void
+ago(char *buf, size_t n, int64_t t, int64_t now_ms)
+{
+	if (t <= now_ms)
+		snprintf(buf, n, "%lld ms ago", (long long)(now_ms - t));
+	else
+		snprintf(buf, n, "%lld ms ahead of this clock",
+		    (long long)(t - now_ms));
+}
+
+void
+catalog_poll_describe(const struct catalog_poll *p, int64_t now_ms,
+    char *buf, size_t n)
+{
+	char last[64], good[64], next[64];
+
+	if (p->last_ms == 0) {
+		snprintf(buf, n, "no poll yet");
+		return;
+	}
+	ago(last, sizeof(last), p->last_ms, now_ms);
+	if (!p->failed) {
+		snprintf(buf, n, "last poll %s", last);
+		return;
+	}
+	if (p->last_ok_ms == 0)
+		snprintf(good, sizeof(good), "never");
+	else
+		ago(good, sizeof(good), p->last_ok_ms, now_ms);
+	if (p->next_ms > now_ms)
+		snprintf(next, sizeof(next), "in %lld ms",
+		    (long long)(p->next_ms - now_ms));
+	else
+		snprintf(next, sizeof(next), "due");
+	snprintf(buf, n, "last poll %s failed (next %s), last good poll %s",
+	    last, next, good);
 }

@@ -92,8 +92,26 @@ void catalog_sync_apply(struct catalog_sync *s, struct json_object *item,
 enum err catalog_sync_build(struct catalog_sync *s, struct ddb *d,
     bool if_missing, int64_t now_ms, size_t *count);
 
-/* catalog_sync_age_ms - how old the last poll of this host is (-1 never). */
-int64_t catalog_sync_age_ms(struct catalog_sync *s, int64_t now_ms);
+/* The host's poll state (wall-clock ms; 0: never). */
+struct catalog_poll {
+	int64_t last_ms;        /* the last poll, whatever its outcome */
+	bool    failed;         /* it failed */
+	int64_t last_ok_ms;     /* the last one that succeeded */
+	int64_t next_ms;        /* when the next is due */
+};
+
+/* catalog_sync_poll_status - the host's poll state; false (*out zeroed)
+ * when it has none (no poll since the last build). */
+bool catalog_sync_poll_status(struct catalog_sync *s, struct catalog_poll *out);
+
+/*
+ * catalog_poll_describe - p as one line for people, at now_ms: "no poll
+ * yet", "last poll N ms ago", or "last poll N ms ago failed (next in M
+ * ms), last good poll K ms ago|never"; a time ahead of now_ms (the clock
+ * went back) says so instead of a negative age.  Truncated to n.
+ */
+void catalog_poll_describe(const struct catalog_poll *p, int64_t now_ms,
+    char *buf, size_t n);
 
 /* catalog_now_ms - the wall clock in ms since the epoch. */
 int64_t catalog_now_ms(void);
