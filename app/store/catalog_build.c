@@ -411,7 +411,8 @@ catalog_build(const struct catalog *old, struct catalog_entry *changes,
 	*applied = 0;
 	if (old != NULL)
 		catalog_info(old, &info);
-	qsort(changes, n, sizeof(*changes), by_id_newest);
+	if (n > 0)      /* an empty table's build passes NULL */
+		qsort(changes, n, sizeof(*changes), by_id_newest);
 	adds = xcalloc(n + 1, sizeof(*adds));
 	drop = xcalloc(info.count + 1, 1);
 	for (i = 0; i < n; i++) {
