@@ -259,6 +259,9 @@ spawn_build(struct catalog_sync *s, int64_t now_ms)
 	s->next_spawn_ms = now_ms + CATALOG_SPAWN_MS;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	/* its summary line is for people; its log lines (stderr) stay with
+	 * the worker's, which are JSON only */
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	rc = posix_spawn(&pid, s->ctl, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {

@@ -24,8 +24,8 @@ import subprocess
 import sys
 import time
 
-JOURNAL = ["journalctl", "--no-pager", "--merge", "--output=cat",
-           "--unit=growvrd@*.service", "--identifier=growvrd"]
+JOURNAL = ["journalctl", "--no-pager", "--quiet", "--merge", "--output=cat",
+           "--identifier=growvrd"]
 
 
 def out(ok, what):
@@ -44,8 +44,8 @@ def lines(path):
 
 
 def journal():
-    return split(subprocess.run(JOURNAL, stdout=subprocess.PIPE,
-                                check=True).stdout)
+    # (exit status 1 when there is nothing)
+    return split(subprocess.run(JOURNAL, stdout=subprocess.PIPE).stdout)
 
 
 def readable(path, user, group, groups):
@@ -110,6 +110,13 @@ def main():
     out(lost == 0 and extra == 0 and b"\0" not in raw,
         "the workers' file holds their journal lines, none lost, none "
         "repeated (%d lines; %d lost, %d extra)" % (len(worker), lost, extra))
+    where = {l: i for i, l in enumerate(before)}
+    for l in list((want - have).elements())[:5]:
+        print("lost (journal line %d of %d): %.200s" % (where.get(l, -1),
+                                                      len(before), l),
+              file=sys.stderr)
+    for l in list((have - most).elements())[:5]:
+        print("extra: %.200s" % l, file=sys.stderr)
 
     bad = 0
     requests = set()
@@ -118,10 +125,12 @@ def main():
         try:
             rec = json.loads(l)
         except ValueError:
-            bad += 1
-            continue
+            rec = None
         if not isinstance(rec, dict):
             bad += 1
+            if bad <= 5:
+                print("not JSON: %.200s" % l, file=sys.stderr)
+            continue
         elif "_aws" in rec:
             emf += 1
             emf_bad += 0 if emf_ok(rec) else 1
