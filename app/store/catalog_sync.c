@@ -566,7 +566,8 @@ catalog_sync_build(struct catalog_sync *s, struct ddb *d, bool if_missing,
 	m.table_ms = s->table_ms;
 	do {
 		a = arena_new(0);
-		e = ddb_scan(d, a, s->table, start, 0, &page);
+		e = ddb_scan(d, a, s->table, start, CATALOG_BUILD_ITEMS,
+		    &page);
 		if (e == ERR_OK) {
 			size_t i, len = json_object_array_length(page.items);
 			const char *why;

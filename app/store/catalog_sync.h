@@ -55,6 +55,10 @@ struct ddb;
 #define CATALOG_APPLY_WAIT_MS 2000     /* an admin write waits this long for
                                           the lock, else the poll applies it */
 #define CATALOG_SPAWN_MS      10000    /* a build is started this often */
+#define CATALOG_BUILD_ITEMS   500      /* Scan page of a build, in items:
+                                          DynamoDB Local reads a Scan with
+                                          no Limit about 8x slower (and in
+                                          far more heap) than one with */
 
 struct catalog_sync;
 
