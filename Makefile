@@ -104,9 +104,15 @@ $(B)/obj/tests/fuzz/%.o: tests/fuzz/%.c
 deps:
 	@scripts/deps
 
+# DynamoDB Local of `make run`: the JVM's full JIT and a heap for a
+# catalog of 10^5 plants (docs/performance.md, "Bulk import").  Test
+# stacks keep scripts/stack's default (C1 only, 256 MB: a quicker start).
+# DDB_JAVA_OPTS in the environment wins over both.
+RUN_DDB_JAVA_OPTS ?= -Xmx1g -XX:+UseSerialGC
+
 run: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/stack up
+	@DDB_JAVA_OPTS="$${DDB_JAVA_OPTS:-$(RUN_DDB_JAVA_OPTS)}" scripts/stack up
 
 stop:
 	@scripts/stack down

@@ -25,10 +25,11 @@
 #include "store/catalog_sync.h"
 #include "store/plants.h"
 
-/* Writers in parallel: DynamoDB (and DynamoDB Local even more) spends
- * most of a BatchWriteItem waiting, so two connections keep it busy.
+/* Writers in parallel: a job waits on each BatchGetItem and
+ * BatchWriteItem in turn, so several keep DynamoDB busy (on DynamoDB
+ * Local, 4 jobs wrote 12 % faster than 2: docs/performance.md).
  * GROWVRD_IMPORT_JOBS overrides, 1 to IMPORT_JOBS_MAX. */
-#define IMPORT_JOBS_DEFAULT 2
+#define IMPORT_JOBS_DEFAULT 4
 #define IMPORT_JOBS_MAX     16
 /* Batches of parsed plants waiting for a job: enough to keep it busy
  * while the reader parses the next ones, few enough to bound memory. */
