@@ -27,9 +27,10 @@
 
 /* Writers in parallel: a job waits on each BatchGetItem and
  * BatchWriteItem in turn, so several keep DynamoDB busy (on DynamoDB
- * Local, 4 jobs wrote 12 % faster than 2: docs/performance.md).
+ * Local at 10^5 plants, 8 jobs wrote 20 % faster than 4, 4 faster than
+ * 2: docs/performance.md).
  * GROWVRD_IMPORT_JOBS overrides, 1 to IMPORT_JOBS_MAX. */
-#define IMPORT_JOBS_DEFAULT 4
+#define IMPORT_JOBS_DEFAULT 8
 #define IMPORT_JOBS_MAX     16
 /* Batches of parsed plants waiting for a job: enough to keep it busy
  * while the reader parses the next ones, few enough to bound memory. */

@@ -6,7 +6,7 @@
  * is read twice.  A first pass checks every record with the catalog's
  * one schema: a bad file writes nothing.  The second pass parses it
  * once more, in the calling thread, and hands each plant to one of
- * GROWVRD_IMPORT_JOBS jobs (1 to IMPORT_JOBS_MAX, 4 by default), the one
+ * GROWVRD_IMPORT_JOBS jobs (1 to IMPORT_JOBS_MAX, 8 by default), the one
  * its id hashes to, so that a file naming an id twice ends with its last
  * record; each job has its own connection and writes in batches
  * (BatchGetItem, then BatchWriteItem, as ctl/plants_import describes).
