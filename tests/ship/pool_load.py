@@ -9,7 +9,8 @@ certificate is a throwaway one and is not checked): GET
 503 with Retry-After in a phase where every worker restarts at once,
 ALL_DOWN) and
 POST /api/v1/plants with a JSON body and no token (401, the body read by
-the worker), in turn.  After a third of the time it runs ACTION (a shell
+the worker; or 503 with Retry-After when its worker is killed under it,
+KILLS), in turn.  After a third of the time it runs ACTION (a shell
 command) and waits for it.  A request fails when it gets another status
 or no answer.  Prints
 
@@ -31,6 +32,12 @@ THREADS = 8
 # Phases in which every worker is down for a moment: /healthz may then
 # answer 503 with Retry-After (API 1.1: never 200 while no worker runs).
 ALL_DOWN = ("restart-all",)
+# Phases that kill a worker in the middle of requests: a POST it was
+# running is never replayed on another worker (it may have been applied;
+# nginx passes on only what it could not send), so it may answer 503
+# with Retry-After, which tells the client to send it again.  A GET is
+# replayed and must not fail.
+KILLS = ("kill-9",)
 BODY = json.dumps({"id": "pool-probe", "name": "Probe"}).encode()
 PLAN = [("GET", "/api/v1/plants?limit=2", None, 200),
         ("GET", "/healthz", None, 200),
@@ -49,6 +56,7 @@ def main():
     fails = {"GET": 0, "POST": 0}
     samples = []
     health_503 = [0]
+    post_503 = [0]
     stop = time.monotonic() + seconds
 
     def client(n):
@@ -67,14 +75,19 @@ def main():
                 conn.request(method, path, body=body, headers=headers)
                 r = conn.getresponse()
                 data = r.read()
+                retry = r.status == 503 and r.getheader("Retry-After")
                 if r.status != want and not (
-                        path == "/healthz" and r.status == 503 and
-                        phase in ALL_DOWN and r.getheader("Retry-After")):
+                        path == "/healthz" and retry and
+                        phase in ALL_DOWN) and not (
+                        method == "POST" and retry and phase in KILLS):
                     why = "%s %s: %d %s" % (method, path, r.status,
                                             data[:120])
                 elif r.status != want:
                     with lock:
-                        health_503[0] += 1
+                        if method == "POST":
+                            post_503[0] += 1
+                        else:
+                            health_503[0] += 1
                 if r.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = None
@@ -107,6 +120,9 @@ def main():
     print("%s: %d requests (GET %d, POST %d), %d failed (GET %d, POST %d),"
           " action rc %d" % (phase, total, counts["GET"], counts["POST"],
                              failed, fails["GET"], fails["POST"], rc))
+    if post_503[0]:
+        print("  %d POST in flight on a killed worker answered 503 with "
+              "Retry-After (not replayed)" % post_503[0])
     if health_503[0]:
         print("  /healthz answered 503 %d times while no worker ran"
               % health_503[0])
