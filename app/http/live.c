@@ -31,7 +31,6 @@
  * the main loop reaches it through live_busy/live_idle only.
  */
 static struct {
-	const struct app *app;
 	struct fcgi      *fcgi;
 	char              path[LIVE_PATH_MAX];
 	bool              started;
@@ -45,12 +44,18 @@ static struct {
 	char              ready_body[LIVE_BODY_MAX];
 	int64_t           demand_until;
 	const char       *catalog;      /* live_set_catalog; NULL: unknown */
-	/* The prober's own clients. */
+	/* The prober's own clients, and its own copies of the settings it
+	 * reads: the worker frees app on its way out (live_stop first). */
 	struct httpc     *http;
 	struct aws       *aws;
 	struct ddb        ddb;
+	char             *plants_table, *jwks_url;
+	/* Held for a whole probe round; live_stop takes it to end them. */
+	pthread_mutex_t   round;
+	bool              stopping;
 } L = { .lock = PTHREAD_MUTEX_INITIALIZER,
-        .wake = PTHREAD_COND_INITIALIZER };
+        .wake = PTHREAD_COND_INITIALIZER,
+        .round = PTHREAD_MUTEX_INITIALIZER };
 
 void
 live_busy(void)
@@ -78,8 +83,7 @@ static const char *
 probe_dynamodb(struct arena *a)
 {
 	struct json_object *desc;
-	enum err e = ddb_describe_table(&L.ddb, a, L.app->cfg.plants_table,
-	    &desc);
+	enum err e = ddb_describe_table(&L.ddb, a, L.plants_table, &desc);
 
 	return e == ERR_OK ? "ok" : e == ERR_NOT_FOUND ? "table missing" :
 	    "unreachable";
@@ -88,7 +92,7 @@ probe_dynamodb(struct arena *a)
 static const char *
 probe_jwks(void)
 {
-	const char *url = L.app->cfg.jwks_url, *why, *verdict = "unreachable";
+	const char *url = L.jwks_url, *why, *verdict = "unreachable";
 	struct jwks *j;
 	struct buf body;
 
@@ -150,7 +154,14 @@ probe_main(void *arg)
 			pthread_cond_wait(&L.wake, &L.lock);
 		pthread_mutex_unlock(&L.lock);
 		now = deadline_now_ms();
+		pthread_mutex_lock(&L.round);
+		if (L.stopping) {
+			/* The worker is going: no more rounds. */
+			pthread_mutex_unlock(&L.round);
+			break;
+		}
 		probe_round(a);
+		pthread_mutex_unlock(&L.round);
 		/* The next round LIVE_PROBE_PERIOD_MS after this one began. */
 		now = now + LIVE_PROBE_PERIOD_MS - deadline_now_ms();
 		if (now > 0) {
@@ -159,6 +170,7 @@ probe_main(void *arg)
 			nanosleep(&ts, NULL);
 		}
 	}
+	arena_free(a);
 	return NULL;
 }
 
@@ -298,7 +310,6 @@ live_start(const struct app *app, const char *path)
 		log_kv(LOG_ERROR, "GROWVRD_HEALTH_SOCKET is too long", NULL);
 		return false;
 	}
-	L.app = app;
 	L.stuck_ms = app->cfg.request_deadline_ms + LIVE_STUCK_GRACE_MS;
 	snprintf(L.path, sizeof(L.path), "%s", path);
 	if ((L.fcgi = fcgi_open_unix(path)) == NULL) {
@@ -316,7 +327,9 @@ live_start(const struct app *app, const char *path)
 	if ((L.aws = aws_new(&ac, L.http)) == NULL)
 		return false;
 	L.ddb.aws = L.aws;
-	L.ddb.endpoint = app->cfg.dynamodb_endpoint;
+	L.ddb.endpoint = xstrdup(app->cfg.dynamodb_endpoint);
+	L.plants_table = xstrdup(app->cfg.plants_table);
+	L.jwks_url = xstrdup(app->cfg.jwks_url);
 	/* Probe from the start: a deploy gate asks soon. */
 	L.demand_until = deadline_now_ms() + LIVE_DEMAND_MS;
 	if (!spawn(probe_main) || !spawn(health_main)) {
@@ -329,6 +342,11 @@ live_start(const struct app *app, const char *path)
 void
 live_stop(void)
 {
+	/* Wait for a round under way (bounded by LIVE_PROBE_DEADLINE_MS)
+	 * and start no other: app may be freed once this returns. */
+	pthread_mutex_lock(&L.round);
+	L.stopping = true;
+	pthread_mutex_unlock(&L.round);
 	if (L.started)
 		unlink(L.path);
 }

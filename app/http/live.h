@@ -57,8 +57,11 @@ void live_set_catalog(const char *state);
 void live_busy(void);
 void live_idle(void);
 
-/* live_stop - remove the socket file (the threads end with the
- * process).  A no-op when live_start was not called. */
+/* live_stop - wait for a readiness probe under way (at most
+ * LIVE_PROBE_DEADLINE_MS), start no other, and remove the socket file;
+ * the health thread answers until the process ends.  After it the
+ * caller may free the app live_start was given.  Harmless when
+ * live_start was not called. */
 void live_stop(void);
 
 #endif
