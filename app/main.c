@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/jwks.h"
 #include "auth/token.h"
@@ -140,6 +141,12 @@ main(int argc, char **argv)
 	metrics_flush();
 	log_kv(LOG_INFO, "worker stopping", NULL);
 	live_stop();
+	/* No teardown beside a sweeper's run (http/sweep.h). */
+	if (!sweep_stop()) {
+		log_kv(LOG_WARN, "worker stopping during an account deletion's "
+		    "run; it is run again when its lease passes", NULL);
+		_exit(0);
+	}
 	arena_free(a);
 	fcgi_close(f);
 	app_close(&app);

@@ -88,6 +88,7 @@ cmd_deletions(int argc, char **argv)
 		env.sessions = app.sessions;
 		env.users_table = app.cfg.users_table;
 		env.subscriptions_table = app.cfg.subscriptions_table;
+		env.stop = NULL;
 		sweep_round(&env, a, run, (int64_t)time(NULL), &st);
 		printf("deletions: %d seen, %d finished, %d to go on, %d failed\n",
 		    st.seen, st.finished, st.continued, st.failed);

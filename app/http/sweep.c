@@ -1,6 +1,8 @@
 #include "http/sweep.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,6 +116,8 @@ sweep_round(const struct sweep_env *env, struct arena *list,
 		list_failing = false;
 		n = json_object_array_length(page.items);
 		for (i = 0; i < n; i++) {
+			if (env->stop != NULL && atomic_load(env->stop))
+				break;
 			st->seen++;
 			if (!purge_of(json_object_array_get_idx(page.items, i),
 			    &p)) {
@@ -126,7 +130,8 @@ sweep_round(const struct sweep_env *env, struct arena *list,
 			run_one(env, run, &p, now, st);
 			arena_reset(run);
 		}
-		if ((start = page.last_key) == NULL)
+		if ((start = page.last_key) == NULL ||
+		    (env->stop != NULL && atomic_load(env->stop)))
 			break;
 	}
 	arena_reset(list);
@@ -142,7 +147,10 @@ static struct {
 	struct sessions *sessions;
 	struct sweep_env env;
 	uint64_t         rng;
-} S;
+	/* Held for a whole round; sweep_stop takes it to end them. */
+	pthread_mutex_t  round;
+	atomic_bool      stopping;
+} S = { .round = PTHREAD_MUTEX_INITIALIZER };
 
 /* The pause before the next round: the period plus a jitter. */
 static long
@@ -169,14 +177,42 @@ sweep_main(void *arg)
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000L;
 		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&S.round);
+		if (atomic_load(&S.stopping)) {
+			pthread_mutex_unlock(&S.round);
+			break;
+		}
 		sweep_round(&S.env, list, run, (int64_t)time(NULL), &st);
+		pthread_mutex_unlock(&S.round);
 		if (st.finished + st.continued + st.failed > 0)
 			log_kv(LOG_INFO, "sweep: round done", "finished",
 			    st.finished > 0 ? "yes" : "no", "more",
 			    st.continued > 0 ? "yes" : "no", "failed",
 			    st.failed > 0 ? "yes" : "no", NULL);
 	}
+	/* Not freed: sweep_stop's caller is on its way out. */
 	return NULL;
+}
+
+bool
+sweep_stop(void)
+{
+	struct timespec until;
+	int rc;
+
+	atomic_store(&S.stopping, true);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += SWEEP_STOP_WAIT_MS / 1000;
+	until.tv_nsec += (SWEEP_STOP_WAIT_MS % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	rc = pthread_mutex_timedlock(&S.round, &until);
+	if (rc != 0)
+		return false;   /* ETIMEDOUT: a marker's run goes on */
+	pthread_mutex_unlock(&S.round);
+	return true;
 }
 
 bool
@@ -214,6 +250,7 @@ sweep_start(const struct app *app)
 	S.env.ddb = &S.ddb;
 	S.env.cog = &S.cog;
 	S.env.sessions = S.sessions;
+	S.env.stop = &S.stopping;
 	S.rng = (uint64_t)deadline_now_ms() ^ ((uint64_t)getpid() << 32) ^
 	    0x9e3779b97f4a7c15ULL;
 	pthread_attr_init(&at);

@@ -28,11 +28,15 @@
  * is idempotent, so two runs of one marker (a lease passed while a slow
  * run still works, clocks of two hosts apart) only repeat deletes.
  *
- * Ownership: the thread and its clients live as long as the process.
+ * Ownership: the thread and its clients live as long as the process;
+ * sweep_stop ends the rounds before the worker exits, so that nothing
+ * of the process's teardown (app freed, OpenSSL's and the sanitizers'
+ * exit handlers) runs beside a round.
  */
 #ifndef GROWVRD_SWEEP_H
 #define GROWVRD_SWEEP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,6 +56,7 @@ struct sessions;
 #define SWEEP_RUN_MS      20000  /* deadline of one marker's run */
 #define SWEEP_RUN_PAGES   100    /* Subscriptions pages per run */
 #define SWEEP_ARENA_MAX   (4 * 1024 * 1024)
+#define SWEEP_STOP_WAIT_MS 2000  /* sweep_stop waits this for a run */
 
 /* The clients a round works with (borrowed). */
 struct sweep_env {
@@ -61,6 +66,8 @@ struct sweep_env {
 	struct sessions *sessions;
 	const char      *users_table;
 	const char      *subscriptions_table;
+	/* When set (NULL: never), the round ends before its next marker. */
+	const atomic_bool *stop;
 };
 
 /* What a round did. */
@@ -88,5 +95,15 @@ void sweep_round(const struct sweep_env *env, struct arena *list,
  * signals are blocked (fcgi_open), so the thread never takes them.
  */
 bool sweep_start(const struct app *app);
+
+/*
+ * sweep_stop - start no other round, end the one under way after its
+ * current marker, and wait for it at most SWEEP_STOP_WAIT_MS.  True
+ * when no round runs any more (or none was started); false when a
+ * marker's run still works: the caller must then leave with _exit,
+ * skipping the exit handlers (the run's lease passes; the marker is
+ * run again).
+ */
+bool sweep_stop(void);
 
 #endif

@@ -680,6 +680,7 @@ env(void)
 	e.sessions = sessions;
 	e.users_table = "Users";
 	e.subscriptions_table = "Subs";
+	e.stop = NULL;
 	return e;
 }
 
@@ -740,6 +741,27 @@ test_sweep(void)
 	CHECK(st.finished == 0 && st.failed == 0);
 	sweep_round(&e, a, run, 1001 + SWEEP_LEASE_S, &st);
 	CHECK(st.finished == 1 && count_of("Subs|") == 0);
+	END_CASE();
+
+	CASE("a round asked to stop runs no marker and changes nothing; "
+	    "the next round finishes it");
+	{
+		atomic_bool stop = true;
+		struct sweep_env es = env();
+
+		reset();
+		seed(SUB, 5);
+		p.username = SUB;
+		es.stop = &stop;
+		CHECK(purge_record(&ddb, a, "Subs", &p, 0) == ERR_OK);
+		sweep_round(&es, a, run, 10, &st);
+		CHECK(st.seen == 0 && st.finished == 0 && cog_calls == 0);
+		CHECK(count_of("Subs|" SUB "|") == 5);
+		stop = false;
+		sweep_round(&es, a, run, 10, &st);
+		CHECK(st.seen == 1 && st.finished == 1);
+		CHECK(count_of("Subs|") == 0);
+	}
 	END_CASE();
 
 	CASE("the sweeper leaves a Cognito user that now has another sub");
