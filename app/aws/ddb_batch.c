@@ -21,10 +21,8 @@ request_items(const char *table, struct json_object *what)
 	return b;
 }
 
-/* The unprocessed part of an answer, NULL when none; false when it is
- * not an array as it should be. */
-static bool
-unprocessed_of(struct json_object *v, struct json_object **un)
+bool
+ddb_unprocessed_of(struct json_object *v, struct json_object **un)
 {
 	*un = NULL;
 	if (v == NULL)
@@ -83,7 +81,7 @@ get_round(struct ddb *d, struct arena *a, const char *table,
 		json_object_array_add(found, json_object_get(it));
 	}
 	un = jx_get(jx_get(jx_get(ans, "UnprocessedKeys"), table), "Keys");
-	return unprocessed_of(un, unprocessed) ? ERR_OK : ERR_UPSTREAM;
+	return ddb_unprocessed_of(un, unprocessed) ? ERR_OK : ERR_UPSTREAM;
 }
 
 enum err

@@ -42,4 +42,11 @@ enum err ddb_batch_get(struct ddb *d, struct arena *a, const char *table,
 enum err ddb_batch_get_ex(struct ddb *d, struct arena *a, const char *table,
     struct json_object *keys, bool consistent, struct json_object **items);
 
+/*
+ * ddb_unprocessed_of - the unprocessed part v of a batch answer
+ * (UnprocessedKeys' Keys, UnprocessedItems' list): *un is NULL when
+ * there is none (v NULL or empty); false when v is not an array.
+ */
+bool ddb_unprocessed_of(struct json_object *v, struct json_object **un);
+
 #endif

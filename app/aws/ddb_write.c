@@ -29,13 +29,7 @@ write_round(struct ddb *d, struct arena *a, const char *table,
 	if (e != ERR_OK)
 		return e;
 	un = jx_get(jx_get(ans, "UnprocessedItems"), table);
-	if (un == NULL)
-		return ERR_OK;
-	if (!json_object_is_type(un, json_type_array))
-		return ERR_UPSTREAM;
-	if (json_object_array_length(un) > 0)
-		*unprocessed = un;
-	return ERR_OK;
+	return ddb_unprocessed_of(un, unprocessed) ? ERR_OK : ERR_UPSTREAM;
 }
 
 /* {"PutRequest":{"Item":av}} or {"DeleteRequest":{"Key":av}}; NULL when
