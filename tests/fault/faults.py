@@ -7,7 +7,9 @@ through nginx (four client threads, each with its own user on the
 premium plan: reads of the catalog and the profile, a PATCH with
 If-Match, a plant put, watered and removed, a recommendation), probes
 /healthz every 50 ms, switches the fault off and keeps the load on until
-p99 is back.  Pass criteria, per scenario:
+p99 is back.  After them, both workers get SIGTERM while one's sweeper
+runs an account deletion whose Cognito call hangs: they must leave
+within their stop bound, without a crash.  Pass criteria, per scenario:
   - no 5xx but 503, and every 503 carries Retry-After;
   - no answer later than the deadline (plus 1 s for a busy machine);
   - /healthz p99 under 100 ms;
@@ -288,6 +290,103 @@ def scenario(name, load, on, off, seconds, base, during=None):
     judge(name, load, t_on, t_off, base)
 
 
+def ddb_direct(op, body):
+    """A call to DynamoDB Local itself, past HAProxy (it takes any
+    well-formed credentials)."""
+    import urllib.request
+    req = urllib.request.Request(
+        os.environ["DYNAMODB_ENDPOINT"], data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/x-amz-json-1.0",
+                 "X-Amz-Target": "DynamoDB_20120810." + op,
+                 "Authorization": "AWS4-HMAC-SHA256 Credential=local/"
+                 "20260101/us-east-1/dynamodb/aws4_request, "
+                 "SignedHeaders=host, Signature=00"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)
+
+
+def worker_log(n):
+    with open(os.path.join(os.environ["FAULT_LOGS"], "worker-%d.log" % n),
+              encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def stop_during_a_deletion_run():
+    """Workers stopped while their sweeper runs an account deletion
+    whose Cognito call hangs (http/sweep.h): each leaves within its stop
+    bound (SWEEP_STOP_WAIT_MS 2 s, the prober's round 1.5 s, slack for a
+    busy machine), none crashes, and the deletion is left to its lease."""
+    name = "stop during an account deletion's run (Cognito black hole)"
+    u = H.confirmed_user("fault-del", PASSWORD)
+    sub = u["sub"]
+    table = os.environ["SUBSCRIPTIONS_TABLE"]
+    key = {"user_id": {"S": "~purge"}, "subscription_id": {"S": sub}}
+    set_fault("cognito", "blackhole")
+    # What a DELETE leaves when Cognito failed after it recorded the
+    # deletion: the marker, not ended, its lease passed.
+    ddb_direct("PutItem", {"TableName": table, "Item": dict(key, **{
+        "email": {"S": u["email"]}, "username": {"S": sub},
+        "requested_at": {"N": str(int(time.time()) - 60)},
+        "lease_until": {"N": str(int(time.time()) - 1)},
+        "ended": {"BOOL": False}})})
+    claimed = False
+    t_end = time.monotonic() + 60
+    while time.monotonic() < t_end and not claimed:
+        item = ddb_direct("GetItem", {"TableName": table, "Key": key,
+                                      "ConsistentRead": True}).get("Item")
+        claimed = item is not None and \
+            int(item["lease_until"]["N"]) > time.time() + 30
+        if not claimed:
+            time.sleep(0.1)
+    check("%s: a sweeper claimed the deletion" % name, claimed)
+    import re
+    crash = re.compile(r"exited with status [1-9]")
+    logs0 = {n: worker_log(n) for n in (1, 2)}
+    before = {n: logs0[n].count("during an account deletion's run")
+              for n in (1, 2)}
+    crashes0 = {n: len(crash.findall(logs0[n])) for n in (1, 2)}
+    pids = {n: pid_of("worker-%d.pid" % n) for n in (1, 2)}
+    t0 = time.monotonic()
+    for p in pids.values():
+        os.kill(p, signal.SIGTERM)
+    took = {}
+    while len(took) < 2 and time.monotonic() < t0 + 20:
+        for n, p in pids.items():
+            if n not in took and not os.path.exists("/proc/%d" % p):
+                took[n] = time.monotonic() - t0
+        time.sleep(0.05)
+    set_fault("cognito", "none")
+    slowest = max(took.values()) if len(took) == 2 else None
+    check("%s: every worker left within 6 s" % name,
+          slowest is not None and slowest < 6,
+          "exit after %s s" % {n: round(t, 2) for n, t in took.items()})
+    logs = {n: worker_log(n) for n in (1, 2)}
+    left = sum(logs[n].count("during an account deletion's run") - before[n]
+               for n in (1, 2))
+    crashed = [n for n in (1, 2)
+               if len(crash.findall(logs[n])) > crashes0[n]]
+    check("%s: the worker in the run left without its exit handlers, "
+          "none crashed" % name, left >= 1 and not crashed,
+          "%d left mid-run, crashed: %s" % (left, crashed))
+    item = ddb_direct("GetItem", {"TableName": table, "Key": key,
+                                  "ConsistentRead": True}).get("Item")
+    check("%s: the deletion is still recorded, for the lease's end" % name,
+          item is not None and item.get("ended", {}).get("BOOL") is False)
+    print("     %s: workers left after %s s" %
+          (name, ", ".join("%.2f" % took[n] for n in sorted(took))),
+          flush=True)
+    # the suite goes on with respawned workers
+    for n in (1, 2):
+        for _ in range(100):
+            try:
+                if pid_of("worker-%d.pid" % n) != pids[n]:
+                    break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+
+
 def main():
     clients = [Client(i) for i in range(THREADS)]
     load = Load(clients)
@@ -333,6 +432,8 @@ def main():
             continue
         scenario(name, load, on, off, secs, base, during)
     load.finish()
+    if not only or any(w in "stop during an account deletion" for w in only):
+        stop_during_a_deletion_run()
 
     # The data checks over the whole run.
     own = [f for c in clients for f in c.own_fail]
