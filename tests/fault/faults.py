@@ -290,22 +290,6 @@ def scenario(name, load, on, off, seconds, base, during=None):
     judge(name, load, t_on, t_off, base)
 
 
-def ddb_direct(op, body):
-    """A call to DynamoDB Local itself, past HAProxy (it takes any
-    well-formed credentials)."""
-    import urllib.request
-    req = urllib.request.Request(
-        os.environ["DYNAMODB_ENDPOINT"], data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/x-amz-json-1.0",
-                 "X-Amz-Target": "DynamoDB_20120810." + op,
-                 "Authorization": "AWS4-HMAC-SHA256 Credential=local/"
-                 "20260101/us-east-1/dynamodb/aws4_request, "
-                 "SignedHeaders=host, Signature=00"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)
-
-
 def worker_log(n):
     with open(os.path.join(os.environ["FAULT_LOGS"], "worker-%d.log" % n),
               encoding="utf-8", errors="replace") as f:
@@ -325,7 +309,7 @@ def stop_during_a_deletion_run():
     set_fault("cognito", "blackhole")
     # What a DELETE leaves when Cognito failed after it recorded the
     # deletion: the marker, not ended, its lease passed.
-    ddb_direct("PutItem", {"TableName": table, "Item": dict(key, **{
+    H.ddb_local("PutItem", {"TableName": table, "Item": dict(key, **{
         "email": {"S": u["email"]}, "username": {"S": sub},
         "requested_at": {"N": str(int(time.time()) - 60)},
         "lease_until": {"N": str(int(time.time()) - 1)},
@@ -333,7 +317,7 @@ def stop_during_a_deletion_run():
     claimed = False
     t_end = time.monotonic() + 60
     while time.monotonic() < t_end and not claimed:
-        item = ddb_direct("GetItem", {"TableName": table, "Key": key,
+        item = H.ddb_local("GetItem", {"TableName": table, "Key": key,
                                       "ConsistentRead": True}).get("Item")
         claimed = item is not None and \
             int(item["lease_until"]["N"]) > time.time() + 30
@@ -369,7 +353,7 @@ def stop_during_a_deletion_run():
     check("%s: the worker in the run left without its exit handlers, "
           "none crashed" % name, left >= 1 and not crashed,
           "%d left mid-run, crashed: %s" % (left, crashed))
-    item = ddb_direct("GetItem", {"TableName": table, "Key": key,
+    item = H.ddb_local("GetItem", {"TableName": table, "Key": key,
                                   "ConsistentRead": True}).get("Item")
     check("%s: the deletion is still recorded, for the lease's end" % name,
           item is not None and item.get("ended", {}).get("BOOL") is False)

@@ -296,6 +296,28 @@ def token_claims(token):
         payload + "=" * (-len(payload) % 4)))
 
 
+def ddb_local(op, payload, timeout=30):
+    """One raw call to DynamoDB Local itself (DYNAMODB_ENDPOINT; it checks
+    no signature), for seeding and checking what the service stored.
+    Fails the test unless DynamoDB answers 200."""
+    u = urllib.parse.urlsplit(env("DYNAMODB_ENDPOINT"))
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        conn.request("POST", "/", body=_json.dumps(payload), headers={
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810." + op,
+            "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/"
+            + env("AWS_DEFAULT_REGION", "us-east-1")
+            + "/dynamodb/aws4_request, SignedHeaders=host, Signature=00"})
+        resp = conn.getresponse()
+        data = resp.read()
+        expect(resp.status == 200, "DynamoDB %s: %d %s"
+               % (op, resp.status, data[:300]))
+        return _json.loads(data)
+    finally:
+        conn.close()
+
+
 def confirmed_user(prefix, password, verified=True):
     """A new confirmed cognito-local user and its tokens: a dict with
     email, id_token, access_token, refresh_token and sub.  Signed up at

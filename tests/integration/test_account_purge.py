@@ -7,11 +7,9 @@ the client would never make 3,000 subscriptions); the checks read it
 straight too.  Waits are bounds for something stuck, not speed checks:
 the background runs every few seconds.
 """
-import json
 import time
-import urllib.request
 
-from harness import (test, run, get, delete, expect, expect_eq,
+from harness import (test, run, get, delete, expect, expect_eq, ddb_local,
                      expect_status, env, confirmed_user, cognito_call,
                      secret_hash, refused_soon, token_claims)
 
@@ -19,20 +17,9 @@ ME = "/api/v1/users/me"
 PASSWORD = "Purge-test-1!"
 BULK = 3000          # far past what one DELETE request deletes (1,000)
 BOUND_S = 180        # the background's bound on a busy machine
+ddb = ddb_local
 
 
-def ddb(op, body):
-    """A call to DynamoDB Local (it takes any well-formed credentials)."""
-    req = urllib.request.Request(
-        env("DYNAMODB_ENDPOINT"), data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/x-amz-json-1.0",
-                 "X-Amz-Target": "DynamoDB_20120810." + op,
-                 "Authorization": "AWS4-HMAC-SHA256 Credential=local/"
-                 "20260101/us-east-1/dynamodb/aws4_request, "
-                 "SignedHeaders=host, Signature=00"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.load(r)
 
 
 def seed(sub, n, prefix="bulk"):

@@ -10,16 +10,14 @@ rotate over loopback source addresses of their own and wait out nginx's
 own 429 when they meet it."""
 
 import base64
-import http.client
 import itertools
 import json
 import os
 import subprocess
 import tempfile
 import time
-import urllib.parse
 
-from harness import (cognito_tokens, cognito_user, env, expect,
+from harness import (cognito_tokens, cognito_user, ddb_local, env, expect,
                      expect_eq, expect_problem, expect_status, request, run,
                      test, unique_email)
 
@@ -605,25 +603,11 @@ def growvrdctl_verify_token_prints_the_claims_of_a_login():
 
 
 def users_item(email):
-    """The Users item of email, read straight from DynamoDB Local (which
-    checks no signature), as plain {name: AttributeValue}; None if none."""
-    u = urllib.parse.urlsplit(env("DYNAMODB_ENDPOINT"))
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-    try:
-        conn.request("POST", "/", body=json.dumps({
-            "TableName": env("USERS_TABLE", "Users"), "ConsistentRead": True,
-            "Key": {"email": {"S": email}}}), headers={
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "DynamoDB_20120810.GetItem",
-            "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/"
-                             "us-east-1/dynamodb/aws4_request, "
-                             "SignedHeaders=host, Signature=00"})
-        resp = conn.getresponse()
-        out = json.loads(resp.read())
-        expect_eq(resp.status, 200, "DynamoDB GetItem")
-        return out.get("Item")
-    finally:
-        conn.close()
+    """The Users item of email, read straight from DynamoDB Local, as
+    plain {name: AttributeValue}; None if none."""
+    return ddb_local("GetItem", {
+        "TableName": env("USERS_TABLE", "Users"), "ConsistentRead": True,
+        "Key": {"email": {"S": email}}}).get("Item")
 
 
 @test

@@ -19,8 +19,9 @@ import threading
 import time
 import urllib.request
 
-from harness import (confirmed_user, env, expect, expect_eq, expect_problem,
-                     expect_status, get, post, request, run, test)
+from harness import (confirmed_user, ddb_local, env, expect, expect_eq,
+                     expect_problem, expect_status, get, post, request, run,
+                     test)
 
 PASSWORD = "Pay-Test-Pw1!"
 ON = os.environ.get("PAYMENTS", "on") == "on"
@@ -441,17 +442,7 @@ def events_before_the_create_answers_end_right():
 
 # --------------------------------------------------------- pending expiry
 
-def ddb(op, body):
-    """A call to DynamoDB Local (it takes any well-formed credentials)."""
-    req = urllib.request.Request(
-        env("DYNAMODB_ENDPOINT"), data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/x-amz-json-1.0",
-                 "X-Amz-Target": "DynamoDB_20120810." + op,
-                 "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/"
-                 "us-east-1/dynamodb/aws4_request, SignedHeaders=host, "
-                 "Signature=00"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.load(r)
+ddb = ddb_local
 
 
 @only(True)

@@ -3,17 +3,13 @@ TLS: parameter checks, the ranked answer, the monthly quota of the
 caller's tier (429 with Retry-After when used up), and that the quota
 counter is exact under 50 concurrent calls."""
 
-import base64
 import calendar
 import datetime
-import http.client
-import json
 import threading
-import urllib.parse
 
-from harness import (confirmed_user, cognito_call, cognito_tokens, env, expect, expect_eq,
-                     expect_problem, expect_status, get, post, request,
-                     run, secret_hash, test, unique_email)
+from harness import (confirmed_user, ddb_local, env, expect, expect_eq,
+                     expect_problem, expect_status, get, post, request, run,
+                     test)
 
 PASSWORD = "Rec-Test-Pw1!"
 PATH = "/api/v1/recommendations"
@@ -36,24 +32,9 @@ def seconds_to_next_month():
     return start - int(now.timestamp())
 
 
-def ddb(op, payload):
-    """One raw call to DynamoDB Local (it checks no signature)."""
-    u = urllib.parse.urlsplit(env("DYNAMODB_ENDPOINT"))
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-    try:
-        conn.request("POST", "/", body=json.dumps(payload), headers={
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "DynamoDB_20120810." + op,
-            "Authorization": "AWS4-HMAC-SHA256 Credential=local/20260101/"
-            + env("AWS_DEFAULT_REGION", "us-east-1")
-            + "/dynamodb/aws4_request, SignedHeaders=host, Signature=00"})
-        resp = conn.getresponse()
-        data = resp.read()
-        expect(resp.status == 200, "DynamoDB %s: %d %s"
-               % (op, resp.status, data[:300]))
-        return json.loads(data)
-    finally:
-        conn.close()
+
+
+ddb = ddb_local
 
 
 def counter_key(sub):
