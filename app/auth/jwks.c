@@ -410,14 +410,17 @@ jwks_load_file(struct jwks *j, const char *path, const char **why)
 	return e;
 }
 
-/* A fetch may happen now: never tried, or the last try is old enough. */
+/* A fetch may happen now: never tried, or the last try is old enough
+ * (sooner after a failed one: what waits on it answers 503). */
 static bool
 may_fetch(const struct jwks *j, int64_t now)
 {
+	int64_t gap = j->last_failed ? JWKS_RETRY_SECS : JWKS_REFETCH_SECS;
+
 	if (j->url == NULL)
 		return false;
 	/* A clock that went back must not block fetching for long. */
-	return !j->attempted || now - j->last_attempt >= JWKS_REFETCH_SECS ||
+	return !j->attempted || now - j->last_attempt >= gap ||
 	    now < j->last_attempt;
 }
 
@@ -489,7 +492,7 @@ jwks_find(struct jwks *j, const char *kid, size_t kid_len, int64_t now,
 		/*
 		 * API.md "Under faults": a kid we cannot confirm because the
 		 * JWKS cannot be fetched (now, or at the last attempt, within
-		 * JWKS_REFETCH_SECS) may be a new key of a rotation: 503,
+		 * JWKS_RETRY_SECS) may be a new key of a rotation: 503,
 		 * never a 401 that would sign the user out.
 		 */
 		if (j->last_failed) {

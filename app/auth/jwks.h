@@ -5,8 +5,11 @@
  * once, at load time, into an OpenSSL EVP_PKEY (checked with
  * EVP_PKEY_public_check), so no request ever parses or rebuilds a key.  The set is loaded at start
  * (jwks_refresh) and fetched again when a token names an unknown kid,
- * at most once per JWKS_REFETCH_SECS whatever happens (a miss or a
- * failed fetch is remembered for that long).  A document that fails to
+ * at most once per JWKS_REFETCH_SECS (a miss is remembered for that
+ * long), or per JWKS_RETRY_SECS while the last fetch failed: a worker
+ * that started during an outage, with no key, or one that cannot
+ * confirm a new kid of a rotation, answers 503 meanwhile and serves
+ * again within seconds of the endpoint's return.  A document that fails to
  * fetch, is too large or is ill-formed never replaces the keys already
  * held, so an outage of the endpoint keeps known keys working, and a
  * rotation is picked up without a restart.
@@ -33,6 +36,7 @@
 #include "core/err.h"
 
 #define JWKS_REFETCH_SECS   30      /* at most one fetch per this */
+#define JWKS_RETRY_SECS     2       /* ... or this after a failed one */
 #define JWKS_KEYS_MAX       16      /* keys in one document */
 #define JWKS_KID_MAX        128     /* bytes of a kid */
 #define JWKS_RSA_MIN_BITS   2048    /* smaller moduli are refused */
@@ -98,7 +102,8 @@ enum err jwks_load_file(struct jwks *j, const char *path,
 
 /*
  * jwks_refresh - fetch the document now and load it, unless a fetch was
- * attempted less than JWKS_REFETCH_SECS before now (then ERR_THROTTLED).
+ * attempted less than JWKS_REFETCH_SECS before now, JWKS_RETRY_SECS if
+ * it failed (then ERR_THROTTLED).
  * For the start of a worker and for readiness checks.  ERR_UNSUPPORTED
  * when the cache has no url.  On failure the keys held are kept.
  */

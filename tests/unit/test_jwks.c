@@ -1,7 +1,8 @@
 /*
  * test_jwks.c - the JWKS cache: document and key checks, the key made
  * once per key, file loading, and the refetch rules (unknown kid, at
- * most one fetch per JWKS_REFETCH_SECS, rotation, outage) with an
+ * most one fetch per JWKS_REFETCH_SECS, JWKS_RETRY_SECS after a failed
+ * one, rotation, outage) with an
  * injected fetch function and clock.
  */
 #include <stdlib.h>
@@ -295,7 +296,7 @@ test_refetch(void)
 	struct jwks *j;
 	const struct jwks_key *k;
 	const char *why;
-	int64_t t;
+	int64_t t, t0;
 	unsigned long before;
 
 	memset(&f, 0, sizeof(f));
@@ -304,51 +305,66 @@ test_refetch(void)
 	j = jwks_new("https://idp.example/pool/.well-known/jwks.json",
 	    fake_fetch, &f);
 
-	CASE("endpoint down at start: unavailable, then rate limited");
+	CASE("endpoint down at start: unavailable, then retried every "
+	    "JWKS_RETRY_SECS, not more often");
 	CHECK(jwks_refresh(j, 1000, &why) == ERR_UNAVAILABLE);
 	CHECK(f.calls == 1 && jwks_fetches(j) == 1);
 	CHECK_STR(f.url, "https://idp.example/pool/.well-known/jwks.json");
-	CHECK(jwks_find(j, "a", 1, 1010, &k, &why) == ERR_UNAVAILABLE);
+	CHECK(jwks_find(j, "a", 1, 1000 + JWKS_RETRY_SECS - 1, &k, &why) ==
+	    ERR_UNAVAILABLE);
 	CHECK(!jwks_ready(j));
-	CHECK(jwks_refresh(j, 1029, &why) == ERR_THROTTLED);
+	CHECK(jwks_refresh(j, 1000 + JWKS_RETRY_SECS - 1, &why) ==
+	    ERR_THROTTLED);
 	CHECK(f.calls == 1);
+	CHECK(jwks_find(j, "a", 1, 1000 + JWKS_RETRY_SECS, &k, &why) ==
+	    ERR_UNAVAILABLE);
+	CHECK(f.calls == 2);
 	END_CASE();
 
-	CASE("the endpoint is back: the next miss after 30 s loads the keys");
+	CASE("the endpoint is back: the next miss JWKS_RETRY_SECS after the "
+	    "failed fetch loads the keys");
 	f.fail = ERR_OK;
 	doc1(&f.doc, "a", n_a, e_a, "");
-	CHECK(jwks_find(j, "a", 1, 1030, &k, &why) == ERR_OK);
-	CHECK(f.calls == 2 && jwks_ready(j));
+	t = 1000 + 2 * JWKS_RETRY_SECS;
+	CHECK(jwks_find(j, "a", 1, t, &k, &why) == ERR_OK);
+	CHECK(f.calls == 3 && jwks_ready(j));
 	END_CASE();
 
 	CASE("unknown kids: at most one fetch per 30 s (misses cached)");
-	for (t = 1031; t < 1060; t++)
+	t0 = t;
+	for (t = t0 + 1; t < t0 + JWKS_REFETCH_SECS; t++)
 		CHECK(jwks_find(j, "zz", 2, t, &k, &why) == ERR_NOT_FOUND);
-	CHECK(f.calls == 2);
-	CHECK(jwks_find(j, "zz", 2, 1060, &k, &why) == ERR_NOT_FOUND);
 	CHECK(f.calls == 3);
-	for (t = 1061; t < 1090; t++)
+	t0 += JWKS_REFETCH_SECS;
+	CHECK(jwks_find(j, "zz", 2, t0, &k, &why) == ERR_NOT_FOUND);
+	CHECK(f.calls == 4);
+	for (t = t0 + 1; t < t0 + JWKS_REFETCH_SECS; t++)
 		CHECK(jwks_find(j, "yy", 2, t, &k, &why) == ERR_NOT_FOUND);
-	CHECK(f.calls == 3);
-	CHECK(jwks_find(j, "a", 1, 1061, &k, &why) == ERR_OK);
-	CHECK(f.calls == 3);
+	CHECK(f.calls == 4);
+	CHECK(jwks_find(j, "a", 1, t0 + 1, &k, &why) == ERR_OK);
+	CHECK(f.calls == 4);
 	END_CASE();
 
 	CASE("rotation: a new kid is fetched and the old one dropped");
 	doc1(&f.doc, "b", n_b, "AQAB", "");
 	CHECK(jwks_find(j, "b", 1, 1100, &k, &why) == ERR_OK);
-	CHECK(f.calls == 4);
+	CHECK(f.calls == 5);
 	CHECK(jwks_find(j, "a", 1, 1101, &k, &why) == ERR_NOT_FOUND);
-	CHECK(f.calls == 4);
+	CHECK(f.calls == 5);
 	END_CASE();
 
-	CASE("outage and bad answers keep the cached keys working");
+	CASE("outage and bad answers keep the cached keys working; an "
+	    "unknown kid is 503 and retried every JWKS_RETRY_SECS");
 	f.fail = ERR_UNAVAILABLE;
 	/* A kid we cannot confirm during an outage: 503, not 401. */
 	CHECK(jwks_find(j, "c", 1, 1200, &k, &why) == ERR_UNAVAILABLE);
-	CHECK(f.calls == 5);
-	CHECK(jwks_find(j, "c", 1, 1210, &k, &why) == ERR_UNAVAILABLE);
-	CHECK(f.calls == 5);
+	CHECK(f.calls == 6);
+	CHECK(jwks_find(j, "c", 1, 1200 + JWKS_RETRY_SECS - 1, &k, &why) ==
+	    ERR_UNAVAILABLE);
+	CHECK(f.calls == 6);
+	CHECK(jwks_find(j, "c", 1, 1200 + JWKS_RETRY_SECS, &k, &why) ==
+	    ERR_UNAVAILABLE);
+	CHECK(f.calls == 7);
 	CHECK(jwks_find(j, "b", 1, 1201, &k, &why) == ERR_OK);
 	CHECK(!jwks_ready(j));
 	f.fail = ERR_OK;
@@ -356,8 +372,15 @@ test_refetch(void)
 	buf_puts(&f.doc, "<html>Service Unavailable</html>");
 	CHECK(jwks_refresh(j, 1300, &why) == ERR_INVALID);
 	CHECK(jwks_find(j, "b", 1, 1301, &k, &why) == ERR_OK);
-	CHECK(jwks_find(j, "d", 1, 1302, &k, &why) == ERR_UNAVAILABLE);
-	CHECK(jwks_count(j) == 1 && f.calls == 6);
+	CHECK(jwks_find(j, "d", 1, 1301, &k, &why) == ERR_UNAVAILABLE);
+	CHECK(jwks_count(j) == 1 && f.calls == 8);
+	END_CASE();
+
+	CASE("after the outage a rotated kid is confirmed within "
+	    "JWKS_RETRY_SECS");
+	doc1(&f.doc, "d", n_b, "AQAB", "");
+	CHECK(jwks_find(j, "d", 1, 1300 + JWKS_RETRY_SECS, &k, &why) == ERR_OK);
+	CHECK(f.calls == 9 && jwks_ready(j));
 	END_CASE();
 
 	CASE("a clock that went back does not block fetching");
