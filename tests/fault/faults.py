@@ -21,6 +21,7 @@ the lost-answers scenario one worker gets SIGTERM and one kill -9.
 """
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -324,7 +325,6 @@ def stop_during_a_deletion_run(token):
         if not claimed:
             time.sleep(0.1)
     check("%s: a sweeper claimed the deletion" % name, claimed)
-    import re
     crash = re.compile(r"exited with status [1-9]")
     logs0 = {n: worker_log(n) for n in (1, 2)}
     before = {n: logs0[n].count("during an account deletion's run")
@@ -441,6 +441,12 @@ def main():
             why.append("user %d: counter %s, 200 answers %d (status %d)"
                        % (c.n, used, answers, r.status))
     check("the quota counter equals the 200 answers", ok, "; ".join(why))
+    # Sanitized workers (make SANITIZE=1 test-fault) report here.
+    reports = [m for n in (1, 2) for m in re.findall(
+        r"ERROR: (?:AddressSanitizer|LeakSanitizer): [^\n]*|"
+        r"[^ \n]*: runtime error: [^\n]*", worker_log(n))]
+    check("no sanitizer report in the worker logs", not reports,
+          "; ".join(reports[:3]))
     print("%d passed, %d failed" % (passed, failed))
     if failures:
         print("failed: " + "; ".join(failures))
