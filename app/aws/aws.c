@@ -10,6 +10,7 @@
 #include "aws/sigv4.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/deadline.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -89,6 +90,16 @@ static bool
 region_ok(const char *r)
 {
 	return all_of(r, strlen(r), AWS_REGION_MAX, LOWER DIGITS "-");
+}
+
+void
+aws_config_of(const struct config *cfg, struct aws_config *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	ac->region = cfg->region;
+	ac->connect_timeout_ms = cfg->aws_connect_timeout_ms;
+	ac->timeout_ms = cfg->aws_timeout_ms;
+	ac->max_attempts = (int)cfg->aws_max_attempts;
 }
 
 struct aws *

@@ -32,6 +32,14 @@ struct aws_config {
 };
 
 struct aws;
+struct config;
+
+/*
+ * aws_config_of - the client settings of the worker's configuration
+ * (region, timeouts, attempts): one mapping for every client the worker
+ * and growvrdctl make.  The strings stay cfg's.
+ */
+void aws_config_of(const struct config *cfg, struct aws_config *ac);
 
 /*
  * aws_new - a client over http (borrowed; must outlive the client).

@@ -295,11 +295,7 @@ job_open(struct job *j, const struct config *cfg)
 {
 	struct aws_config ac;
 
-	memset(&ac, 0, sizeof(ac));
-	ac.region = cfg->region;
-	ac.connect_timeout_ms = cfg->aws_connect_timeout_ms;
-	ac.timeout_ms = cfg->aws_timeout_ms;
-	ac.max_attempts = (int)cfg->aws_max_attempts;
+	aws_config_of(cfg, &ac);
 	j->cfg = cfg;
 	j->http = httpc_new();
 	if ((j->aws = aws_new(&ac, j->http)) == NULL)

@@ -119,11 +119,7 @@ app_open(struct app *app)
 	log_set_level(level_of(app->cfg.log_level));
 	httpc_global_init();
 	app->http = httpc_new();
-	memset(&ac, 0, sizeof(ac));
-	ac.region = app->cfg.region;
-	ac.connect_timeout_ms = app->cfg.aws_connect_timeout_ms;
-	ac.timeout_ms = app->cfg.aws_timeout_ms;
-	ac.max_attempts = (int)app->cfg.aws_max_attempts;
+	aws_config_of(&app->cfg, &ac);
 	if ((app->aws = aws_new(&ac, app->http)) == NULL)
 		return false;
 	/* COGNITO_CLIENT_SECRET_ARN set: the secret from Secrets Manager. */

@@ -318,10 +318,7 @@ live_start(const struct app *app, const char *path)
 		return false;
 	}
 	L.started = true;
-	memset(&ac, 0, sizeof(ac));
-	ac.region = app->cfg.region;
-	ac.connect_timeout_ms = app->cfg.aws_connect_timeout_ms;
-	ac.timeout_ms = app->cfg.aws_timeout_ms;
+	aws_config_of(&app->cfg, &ac);
 	ac.max_attempts = 1;    /* a probe is repeated anyway */
 	L.http = httpc_new();
 	if ((L.aws = aws_new(&ac, L.http)) == NULL)

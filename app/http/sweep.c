@@ -223,11 +223,7 @@ sweep_start(const struct app *app)
 	pthread_t th;
 	bool ok;
 
-	memset(&ac, 0, sizeof(ac));
-	ac.region = app->cfg.region;
-	ac.connect_timeout_ms = app->cfg.aws_connect_timeout_ms;
-	ac.timeout_ms = app->cfg.aws_timeout_ms;
-	ac.max_attempts = (int)app->cfg.aws_max_attempts;
+	aws_config_of(&app->cfg, &ac);
 	if ((S.http = httpc_new()) == NULL ||
 	    (S.aws = aws_new(&ac, S.http)) == NULL) {
 		log_kv(LOG_ERROR, "sweep: cannot make its clients", NULL);
