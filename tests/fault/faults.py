@@ -306,15 +306,10 @@ def stop_during_a_deletion_run(token):
     u = H.confirmed_user("fault-del", PASSWORD)
     sub = u["sub"]
     table = os.environ["SUBSCRIPTIONS_TABLE"]
-    key = {"user_id": {"S": "~purge"}, "subscription_id": {"S": sub}}
     set_fault("cognito", "blackhole")
     # What a DELETE leaves when Cognito failed after it recorded the
     # deletion: the marker, not ended, its lease passed.
-    H.ddb_local("PutItem", {"TableName": table, "Item": dict(key, **{
-        "email": {"S": u["email"]}, "username": {"S": sub},
-        "requested_at": {"N": str(int(time.time()) - 60)},
-        "lease_until": {"N": str(int(time.time()) - 1)},
-        "ended": {"BOOL": False}})})
+    key = H.purge_marker(sub, u["email"], sub, time.time() - 1, ended=False)
     claimed = False
     t_end = time.monotonic() + 60
     while time.monotonic() < t_end and not claimed:

@@ -318,6 +318,22 @@ def ddb_local(op, payload, timeout=30):
         conn.close()
 
 
+def purge_marker(sub, email, username, lease_until, ended):
+    """Write the deletion marker of sub (store/purge.h: Subscriptions,
+    partition "~purge") straight into DynamoDB Local, as a DELETE that
+    failed midway or a worker that died holding it would leave it;
+    requested a minute ago.  Returns its key."""
+    key = {"user_id": {"S": "~purge"}, "subscription_id": {"S": sub}}
+    ddb_local("PutItem", {"TableName": env("SUBSCRIPTIONS_TABLE"),
+                          "Item": dict(key, **{
+                              "email": {"S": email},
+                              "username": {"S": username},
+                              "requested_at": {"N": str(int(time.time()) - 60)},
+                              "lease_until": {"N": str(int(lease_until))},
+                              "ended": {"BOOL": ended}})})
+    return key
+
+
 def confirmed_user(prefix, password, verified=True):
     """A new confirmed cognito-local user and its tokens: a dict with
     email, id_token, access_token, refresh_token and sub.  Signed up at

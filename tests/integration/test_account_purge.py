@@ -10,6 +10,7 @@ the background runs every few seconds.
 import time
 
 from harness import (test, run, get, delete, expect, expect_eq, ddb_local,
+                     purge_marker,
                      expect_status, env, confirmed_user, cognito_call,
                      secret_hash, refused_soon, token_claims)
 
@@ -138,12 +139,8 @@ def a_deletion_broken_off_before_the_account_ended_is_finished():
     seed(u["sub"], 150)
     username = token_claims(u["id_token"]).get("cognito:username",
                                                u["sub"])
-    ddb("PutItem", {"TableName": env("SUBSCRIPTIONS_TABLE"), "Item": {
-        "user_id": {"S": "~purge"}, "subscription_id": {"S": u["sub"]},
-        "email": {"S": u["email"]}, "username": {"S": username},
-        "requested_at": {"N": str(int(time.time()) - 60)},
-        "lease_until": {"N": str(int(time.time()) - 1)},
-        "ended": {"BOOL": False}}})
+    purge_marker(u["sub"], u["email"], username, time.time() - 1,
+                 ended=False)
     gone_within(u["sub"])
     refused_soon("GET", ME, u["id_token"], within=BOUND_S)
     signin_refused(u["email"])
@@ -156,12 +153,8 @@ def a_deletion_whose_worker_died_holding_it_is_finished_after_the_lease():
     # lease passes and another run finishes the deletion.
     u = user_with_profile("purge-lease")
     seed(u["sub"], 80)
-    ddb("PutItem", {"TableName": env("SUBSCRIPTIONS_TABLE"), "Item": {
-        "user_id": {"S": "~purge"}, "subscription_id": {"S": u["sub"]},
-        "email": {"S": u["email"]}, "username": {"S": u["sub"]},
-        "requested_at": {"N": str(int(time.time()) - 60)},
-        "lease_until": {"N": str(int(time.time()) + 5)},
-        "ended": {"BOOL": True}}})
+    purge_marker(u["sub"], u["email"], u["sub"], time.time() + 5,
+                 ended=True)
     gone_within(u["sub"])
     expect(profile(u["email"]) is None, "the Users item is gone")
 
