@@ -15,7 +15,6 @@
 
 #define ACTIVE_KEY      SUBS_ACTIVE_KEY
 #define TX_TRIES        4       /* a transaction lost to another one */
-#define DELETE_PAGES    100     /* bounds subs_delete_all */
 
 /* The API's view of a subscription, in this order. */
 static const char *const public_fields[] = {
@@ -154,6 +153,8 @@ subs_key(struct arena *a, const char *user_id, const char *sk)
 {
 	struct json_object *k = subs_obj(a);
 
+	if (k == NULL)
+		return NULL;    /* past the arena's cap */
 	subs_add_str(k, "user_id", user_id);
 	subs_add_str(k, "subscription_id", sk);
 	return k;
@@ -539,41 +540,6 @@ subs_tier(struct ddb *d, struct arena *a, const char *table,
 		*tier = plans_default(plans);
 	}
 	return ERR_OK;
-}
-
-enum err
-subs_delete_all(struct ddb *d, struct arena *a, const char *table,
-    const char *user_id)
-{
-	struct json_object *names = subs_obj(a), *values = subs_obj(a), *start = NULL;
-	struct ddb_page page;
-	struct ddb_expr x;
-	size_t i, n;
-	int pages;
-	enum err e;
-
-	subs_add_str(names, "#u", "user_id");
-	subs_add_str(values, ":u", user_id);
-	memset(&x, 0, sizeof(x));
-	x.condition = "#u = :u";
-	x.names = names;
-	x.values = values;
-	for (pages = 0; pages < DELETE_PAGES; pages++) {
-		if ((e = ddb_query(d, a, table, &x, start, 100, true, &page)) !=
-		    ERR_OK)
-			return e;
-		n = json_object_array_length(page.items);
-		for (i = 0; i < n; i++) {
-			const char *sk = jx_str(json_object_array_get_idx(
-			    page.items, i), "subscription_id", NULL);
-			if (sk != NULL && (e = ddb_delete_item(d, a, table,
-			    subs_key(a, user_id, sk), NULL, NULL)) != ERR_OK)
-				return e;
-		}
-		if ((start = page.last_key) == NULL)
-			return ERR_OK;
-	}
-	return ERR_UNAVAILABLE;
 }
 
 struct json_object *

@@ -139,13 +139,6 @@ enum err subs_tier(struct ddb *d, struct arena *a, const char *table,
     const struct plans *plans, const char *user_id, const struct plan **tier);
 
 /*
- * subs_delete_all - delete every item of user_id's partition
- * (subscriptions, the marker, usage counters): for account deletion.
- */
-enum err subs_delete_all(struct ddb *d, struct arena *a, const char *table,
-    const char *user_id);
-
-/*
  * subs_public - the item as the API shows it (a new object in a): the
  * fields in a fixed order, without user_id.  A pending subscription past
  * its pending_until shows as "canceled" (expired) with canceled_at =
