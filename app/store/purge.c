@@ -9,20 +9,7 @@
 #include "core/deadline.h"
 #include "core/log.h"
 #include "json/jx.h"
-
-/* {"user_id": partition, "subscription_id": sort} */
-static struct json_object *
-subs_key(struct arena *a, const char *partition, const char *sort)
-{
-	struct json_object *k = jx_own(a, json_object_new_object());
-
-	if (k == NULL)
-		return NULL;
-	json_object_object_add(k, "user_id", json_object_new_string(partition));
-	json_object_object_add(k, "subscription_id",
-	    json_object_new_string(sort));
-	return k;
-}
+#include "store/subs_int.h"
 
 static struct json_object *
 marker_key(struct arena *a, const char *sub)
@@ -221,6 +208,20 @@ delete_profile(struct ddb *d, struct arena *a, const char *users_table,
 	return e == ERR_PRECONDITION ? ERR_OK : e;
 }
 
+/* A Query of every Subscriptions item of one partition (user_id);
+ * false past the arena's cap. */
+static bool
+partition_query(struct arena *a, const char *partition, struct ddb_expr *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->condition = "#u = :u";
+	q->names = members(a, "#u", json_object_new_string("user_id"), NULL,
+	    NULL, NULL, NULL, NULL, NULL);
+	q->values = members(a, ":u", json_object_new_string(partition), NULL,
+	    NULL, NULL, NULL, NULL, NULL);
+	return q->names != NULL && q->values != NULL;
+}
+
 /* The keys of a page of Subscriptions items of sub, for the deletes. */
 static enum err
 keys_of(struct arena *a, const char *sub, struct json_object *items,
@@ -247,7 +248,7 @@ purge_data(struct ddb *d, struct arena *a, const char *users_table,
     const char *subscriptions_table, const struct purge *p, int max_pages,
     bool *done)
 {
-	struct json_object *start = NULL, *keys, *nm, *vl;
+	struct json_object *start = NULL, *keys;
 	struct ddb_expr q;
 	struct ddb_page page;
 	int pages;
@@ -256,16 +257,8 @@ purge_data(struct ddb *d, struct arena *a, const char *users_table,
 	*done = false;
 	if ((e = delete_profile(d, a, users_table, p)) != ERR_OK)
 		return e;
-	nm = members(a, "#u", json_object_new_string("user_id"), NULL, NULL,
-	    NULL, NULL, NULL, NULL);
-	vl = members(a, ":u", json_object_new_string(p->sub), NULL, NULL, NULL,
-	    NULL, NULL, NULL);
-	if (nm == NULL || vl == NULL)
+	if (!partition_query(a, p->sub, &q))
 		return ERR_TOO_LARGE;
-	memset(&q, 0, sizeof(q));
-	q.condition = "#u = :u";
-	q.names = nm;
-	q.values = vl;
 	for (pages = 0; pages < max_pages; pages++) {
 		if (deadline_left_ms(aws_deadline(d->aws)) < PURGE_PAGE_MIN_MS)
 			return ERR_OK;
@@ -299,13 +292,7 @@ purge_list(struct ddb *d, struct arena *a, const char *subscriptions_table,
 {
 	struct ddb_expr q;
 
-	memset(&q, 0, sizeof(q));
-	q.condition = "#u = :u";
-	q.names = members(a, "#u", json_object_new_string("user_id"), NULL,
-	    NULL, NULL, NULL, NULL, NULL);
-	q.values = members(a, ":u", json_object_new_string(PURGE_PARTITION),
-	    NULL, NULL, NULL, NULL, NULL, NULL);
-	if (q.names == NULL || q.values == NULL)
+	if (!partition_query(a, PURGE_PARTITION, &q))
 		return ERR_TOO_LARGE;
 	return ddb_query(d, a, subscriptions_table, &q, start, limit, true,
 	    page);

@@ -27,7 +27,8 @@ struct json_object *subs_obj(struct arena *a);
 /* subs_add_str - o[k] = the string v (a copy). */
 void subs_add_str(struct json_object *o, const char *k, const char *v);
 
-/* subs_key - {user_id, subscription_id: sk}, owned by a. */
+/* subs_key - {user_id, subscription_id: sk}, owned by a; NULL past the
+ * arena's cap. */
 struct json_object *subs_key(struct arena *a, const char *user_id,
     const char *sk);
 
